@@ -1,0 +1,175 @@
+"""The plugin contract: every hook a turnout plugin may implement.
+
+This module holds only hook declarations (pytest's ``hookspec.py`` is the model). Hooks are
+synchronous; the streaming hook returns an async iterator. An implementation declares only the
+arguments it uses, decorated with ``turnout.hookimpl``; implementations are checked against
+these declarations when the plugin is registered, not when they are called.
+
+Bump ``HOOKS_VERSION`` when a hook changes incompatibly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from turnout.cli import CLI
+    from turnout.config import Config, ResolvedModel, RuntimeFlags
+    from turnout.events import LLMEvent
+    from turnout.http import HTTPClient
+    from turnout.request import LLMRequest
+    from turnout.selection import Verdict
+    from turnout.tools import Tool
+    from turnout.wire import WireRequest
+
+PROJECT_NAME = "turnout"
+HOOKS_VERSION = 1
+"""The version of this contract."""
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+# -------------------------------------------------------------------------
+# Configuration
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def turnout_configure(config: Config) -> None:
+    """Adjust the configuration once it is loaded.
+
+    Called once per ``Runtime``, for every plugin, after the configuration file and the
+    built-in providers are loaded and before any request. A plugin may add providers or models,
+    or merge remote configuration underneath the local one with ``config.merge_under(...)``.
+    It may also export environment variables that ``{env:…}`` templates read, since templates
+    resolve per request.
+
+    :param config: the configuration, mutable.
+    :returns: ``None``.
+    """
+
+
+# -------------------------------------------------------------------------
+# Selection
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def turnout_check_support(
+    request: LLMRequest, model: ResolvedModel, flags: RuntimeFlags
+) -> Verdict | list[Verdict] | None:
+    """Say whether a runtime can handle the request.
+
+    Called for every request, for every plugin, each call isolated: a plugin that raises is
+    logged and counted as declining with reason ``plugin error: …``. Any plugin may answer for
+    any runtime: a ``supported=False`` verdict vetoes that runtime whoever owns it. Among
+    runtimes with a supported verdict and no veto the highest ``priority`` wins.
+
+    :param request: the caller's request.
+    :param model: the resolved model (provider, package, base URL, credentials).
+    :param flags: the runtime flags (``flags.native``: may the native runtime be used).
+    :returns: a ``Verdict``, a list of them, or ``None`` to abstain.
+    """
+
+
+# -------------------------------------------------------------------------
+# Lowering and sending
+# -------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def turnout_lower_request(
+    request: LLMRequest, model: ResolvedModel, runtime: str, tools: list[Tool]
+) -> WireRequest | None:
+    """Turn the request into what the runtime sends.
+
+    Called for the chosen runtime only; the first non-``None`` answer wins, so return ``None``
+    for runtimes you do not own. Raise ``turnout.errors.UnsupportedRequestError`` for input the
+    runtime cannot lower (e.g. a file type): nothing has been sent yet, so the core falls back
+    to the next candidate runtime and records why.
+
+    :param request: the caller's request (for a multi-step loop, with earlier steps appended).
+    :param model: the resolved model.
+    :param runtime: the runtime id being lowered for.
+    :param tools: the host tools, already bridged to ``turnout.Tool``.
+    :returns: a ``WireRequest``, or ``None`` when ``runtime`` is not yours.
+    """
+
+
+@hookspec
+def turnout_inject_headers(
+    request: LLMRequest, model: ResolvedModel, runtime: str, wire: WireRequest
+) -> Mapping[str, str] | None:
+    """Add HTTP headers to the request about to be sent.
+
+    Called for every request, for every plugin, after lowering and before sending, in plugin
+    order (use ``tryfirst``/``trylast`` to move). Headers the caller set on the request win over
+    what plugins return. Credentials (``authorization``, ``x-api-key``, ``x-org-id`` …) are
+    dropped, with a warning, unless ``wire.url`` points at the model's own host.
+
+    :param request: the caller's request, as given.
+    :param model: the resolved model (provider, package, base URL, credentials).
+    :param runtime: the id of the runtime that will send it, e.g. ``"native-openai"``.
+    :param wire: the lowered request; do not mutate it, return headers instead.
+    :returns: headers to merge, or ``None`` to add nothing.
+    """
+
+
+@hookspec(firstresult=True)
+def turnout_open_stream(
+    wire: WireRequest, model: ResolvedModel, runtime: str, http: HTTPClient
+) -> AsyncIterator[LLMEvent] | None:
+    """Send the request and stream its events.
+
+    Called for the chosen runtime only; return ``None`` for runtimes you do not own. The
+    iterator covers one provider call ("step"): content events, then one ``step-finish``.
+    The core's stream guard numbers steps, fills in what is safe to fill (a missing
+    ``step-start``, unclosed blocks), reports contract breaks as ``PluginError``, runs host
+    tools and emits the single final ``finish``. In-stream provider errors are yielded as
+    ``provider-error`` events; HTTP, transport and decoding failures are raised.
+
+    :param wire: the lowered request with every header merged.
+    :param model: the resolved model.
+    :param runtime: the runtime id.
+    :param http: the runtime's HTTP client (retries, timeouts, recording, typed errors);
+        ``http.client`` is the underlying ``httpx2.AsyncClient`` for SDKs.
+    :returns: an async iterator of events, or ``None`` when ``runtime`` is not yours.
+    """
+
+
+# -------------------------------------------------------------------------
+# Tools
+# -------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def turnout_bridge_tool(tool: Any) -> Tool | None:
+    """Turn a host tool of some other shape into a ``turnout.Tool``.
+
+    Called once per tool in ``request.tools`` that is neither a ``turnout.Tool`` nor a plain
+    function (those the core handles). First non-``None`` answer wins.
+
+    :param tool: the object the caller put in ``request.tools``.
+    :returns: a ``turnout.Tool``, or ``None`` if the shape is not yours.
+    """
+
+
+# -------------------------------------------------------------------------
+# Command line
+# -------------------------------------------------------------------------
+
+
+@hookspec
+def turnout_register_commands(cli: CLI) -> None:
+    """Add commands to the ``turnout`` command line.
+
+    Called once, for every plugin, when the CLI starts.
+
+    :param cli: the command registry; ``cli.add_command(name, help=…, handler=…)`` returns an
+        ``argparse.ArgumentParser`` to add options to.
+    :returns: ``None``.
+    """

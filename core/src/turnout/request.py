@@ -1,0 +1,263 @@
+"""What goes in: ``LLMRequest``, its messages and parts, generation settings and tool choice.
+
+All values are pydantic models, so a request can be built from plain data
+(``LLMRequest.model_validate({...})``), compared, and dumped back to JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, TypeAlias
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "Generation",
+    "LLMRequest",
+    "MediaPart",
+    "Message",
+    "NamedToolChoice",
+    "Part",
+    "ProviderMetadata",
+    "ReasoningPart",
+    "TextPart",
+    "ToolCallPart",
+    "ToolChoice",
+    "ToolResultValue",
+    "ToolResultPart",
+    "assistant",
+    "tool_message",
+    "user",
+]
+
+ProviderMetadata: TypeAlias = dict[str, dict[str, Any]]
+"""Provider-owned state keyed by provider name, e.g. ``{"openai": {"itemId": "rs_…"}}``."""
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ToolResultValue(_Value):
+    """The value a tool produced: JSON, plain text, or an error the model should see."""
+
+    type: Literal["json", "text", "error"] = "json"
+    """How ``value`` is meant: ``json`` (any JSON value), ``text`` (a string), ``error``."""
+    value: Any = None
+    """The result itself."""
+
+    @classmethod
+    def of(cls, value: Any) -> ToolResultValue:
+        """Wrap a raw tool output as a ``json`` result, unless it already is a ``ToolResultValue``."""
+        return value if isinstance(value, ToolResultValue) else cls(type="json", value=value)
+
+
+class TextPart(_Value):
+    """Plain text."""
+
+    type: Literal["text"] = "text"
+    text: str
+    """The text."""
+    provider_metadata: ProviderMetadata | None = None
+    """Provider state to send back with this part on a follow-up request."""
+
+
+class MediaPart(_Value):
+    """An image or file, inline: base64 text, a ``data:`` URL, or raw bytes."""
+
+    type: Literal["media"] = "media"
+    media_type: str = "application/octet-stream"
+    """The MIME type, e.g. ``image/png``."""
+    data: str | bytes
+    """Base64 text, a ``data:`` URL, or raw bytes."""
+    filename: str | None = None
+    """An optional file name for providers that show one."""
+
+    def data_url(self) -> str:
+        """The content as a ``data:<media type>;base64,…`` URL."""
+        if isinstance(self.data, bytes):
+            return f"data:{self.media_type};base64,{base64.b64encode(self.data).decode('ascii')}"
+        if self.data.startswith("data:"):
+            return self.data
+        return f"data:{self.media_type};base64,{self.data}"
+
+
+class ReasoningPart(_Value):
+    """Reasoning ("thinking") the model produced earlier, sent back for continuation."""
+
+    type: Literal["reasoning"] = "reasoning"
+    text: str = ""
+    """The visible reasoning text (a summary for OpenAI), possibly empty."""
+    encrypted: str | None = None
+    """Opaque encrypted reasoning state, when the provider returned one."""
+    provider_metadata: ProviderMetadata | None = None
+    """Provider state (item ids, signatures) taken from the ``reasoning-end`` event."""
+
+
+class ToolCallPart(_Value):
+    """A tool call the model made earlier."""
+
+    type: Literal["tool-call"] = "tool-call"
+    id: str
+    """The provider's call id (e.g. OpenAI's ``call_…``)."""
+    name: str
+    """The tool name."""
+    input: Any = None
+    """The parsed JSON arguments."""
+    provider_executed: bool | None = None
+    """True for provider-hosted tools (web search …) that the host did not run."""
+    provider_metadata: ProviderMetadata | None = None
+    """Provider state (e.g. the ``fc_…`` item id)."""
+
+
+class ToolResultPart(_Value):
+    """The result of a tool call, sent back to the model."""
+
+    type: Literal["tool-result"] = "tool-result"
+    id: str
+    """The call id this result answers."""
+    name: str
+    """The tool name."""
+    result: ToolResultValue
+    """The result value."""
+    provider_executed: bool | None = None
+    """True when the provider ran the tool itself."""
+    provider_metadata: ProviderMetadata | None = None
+    """Provider state."""
+
+
+Part: TypeAlias = Annotated[
+    TextPart | MediaPart | ReasoningPart | ToolCallPart | ToolResultPart,
+    Field(discriminator="type"),
+]
+"""Any content part, discriminated by ``type``."""
+
+
+class Message(_Value):
+    """One conversation turn: ``user``, ``assistant`` or ``tool`` (tool results)."""
+
+    role: Literal["user", "assistant", "tool"]
+    """Who speaks."""
+    content: list[Part]
+    """The parts, in order."""
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _text_to_part(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [TextPart(text=value)]
+        return value
+
+
+def _parts(content: tuple[str | Part, ...]) -> list[Part]:
+    return [TextPart(text=item) if isinstance(item, str) else item for item in content]
+
+
+def user(*content: str | Part) -> Message:
+    """A user message; strings become text parts: ``user("hi", MediaPart(...))``."""
+    return Message(role="user", content=_parts(content))
+
+
+def assistant(*content: str | Part) -> Message:
+    """An assistant message (earlier model output); strings become text parts."""
+    return Message(role="assistant", content=_parts(content))
+
+
+def tool_message(*results: ToolResultPart) -> Message:
+    """A tool message carrying tool results back to the model."""
+    return Message(role="tool", content=list(results))
+
+
+class Generation(_Value):
+    """Sampling and length settings; ``None`` leaves the provider's default."""
+
+    max_tokens: int | None = Field(default=None, gt=0)
+    """Upper bound on output tokens (reasoning included, for reasoning models)."""
+    temperature: float | None = Field(default=None, ge=0)
+    """Sampling temperature."""
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    """Nucleus sampling mass."""
+    top_k: int | None = Field(default=None, gt=0)
+    """Top-k sampling (dropped by providers without it, e.g. OpenAI Responses)."""
+    frequency_penalty: float | None = None
+    """Frequency penalty, where supported."""
+    presence_penalty: float | None = None
+    """Presence penalty, where supported."""
+    seed: int | None = None
+    """Sampling seed, where supported."""
+    stop: list[str] | None = None
+    """Stop sequences, where supported."""
+
+
+class NamedToolChoice(_Value):
+    """Force one named tool."""
+
+    type: Literal["tool"] = "tool"
+    name: str
+    """The tool the model must call."""
+
+
+ToolChoice: TypeAlias = Literal["auto", "none", "required"] | NamedToolChoice
+"""``"auto"``, ``"none"``, ``"required"``, or ``{"type": "tool", "name": …}``."""
+
+
+class LLMRequest(BaseModel):
+    """A provider-neutral request: which model, what to say, which tools, which settings."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    model: str
+    """``"<provider id>/<model id>"``, resolved against the configuration."""
+    system: list[str] = Field(default_factory=list)
+    """System instructions; a plain string becomes one entry."""
+    messages: list[Message] = Field(default_factory=list)
+    """The conversation so far."""
+    tools: list[Any] = Field(default_factory=list)
+    """Host tools: plain (async) functions, ``turnout.Tool``, or anything a plugin bridges."""
+    tool_choice: ToolChoice | None = None
+    """How the model may use tools; ``None`` leaves the provider's default."""
+    generation: Generation = Field(default_factory=Generation)
+    """Sampling and length settings."""
+    provider_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Provider-specific knobs keyed by provider, e.g. ``{"openai": {"store": False}}``."""
+    headers: dict[str, str] = Field(default_factory=dict)
+    """Extra HTTP headers; they win over headers plugins add."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    """Free-form data for plugins and logs; never sent to the provider as is."""
+    id: str | None = None
+    """An optional request id for diagnostics."""
+
+    @field_validator("system", mode="before")
+    @classmethod
+    def _system_to_list(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _model_has_provider(cls, value: str) -> str:
+        provider, sep, model_id = value.partition("/")
+        if not sep or not provider or not model_id:
+            raise ValueError(f"expected '<provider id>/<model id>', e.g. 'openai/gpt-4.1-mini', got {value!r}")
+        return value
+
+    @field_validator("tool_choice", mode="before")
+    @classmethod
+    def _tool_choice_from_mapping(cls, value: Any) -> Any:
+        if isinstance(value, Mapping) and value.get("type") == "tool":
+            return NamedToolChoice(name=value.get("name", ""))
+        return value
+
+    @property
+    def provider_id(self) -> str:
+        """The provider part of ``model`` (before the first ``/``)."""
+        return self.model.partition("/")[0]
+
+    @property
+    def model_id(self) -> str:
+        """The model part of ``model`` (after the first ``/``)."""
+        return self.model.partition("/")[2]

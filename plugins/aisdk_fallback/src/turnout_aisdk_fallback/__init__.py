@@ -1,0 +1,1 @@
+"""The broad fallback runtime for turnout, built on pydantic-ai's direct model API."""

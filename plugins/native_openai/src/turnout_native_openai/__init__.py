@@ -1,0 +1,1 @@
+"""The native OpenAI Responses runtime for turnout (HTTP/SSE, no SDK)."""

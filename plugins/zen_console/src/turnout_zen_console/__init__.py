@@ -1,0 +1,1 @@
+"""Console-managed Zen gateway auth for turnout: login, tokens, orgs, remote config."""
