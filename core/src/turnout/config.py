@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 
 from turnout.errors import ConfigError
 from turnout.paths import user_config_dir
@@ -226,6 +226,8 @@ class Config(BaseModel):
     """Providers by id."""
     source: str = Field(default="built-in defaults", exclude=True)
     """Where the configuration was read from (for error messages)."""
+    _local: dict[str, Any] | None = PrivateAttr(default=None)
+    """The data given to ``from_data`` (without built-ins): what ``merge_under`` never overrides."""
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], *, source: str = "code", builtins: bool = True) -> Config:
@@ -233,20 +235,25 @@ class Config(BaseModel):
         base: dict[str, Any] = {"provider": copy.deepcopy(BUILTIN_PROVIDERS)} if builtins else {}
         merged = _deep_merge(base, data)
         try:
-            return cls.model_validate({**merged, "source": source})
+            config = cls.model_validate({**merged, "source": source})
         except ValidationError as exc:
             error = exc.errors()[0]
             key = ".".join(str(part) for part in error["loc"])
             raise ConfigError(f"{error['msg']} (got {error.get('input')!r})", source=source, key=key) from None
+        config._local = copy.deepcopy(dict(data))
+        return config
 
     def merge_under(self, data: Mapping[str, Any], *, source: str) -> None:
         """Merge ``data`` *underneath* this config, in place: values already set here win.
 
         For remote configuration (a console's), which must never override local settings.
-        Plugins call it from ``turnout_configure``.
+        Plugins call it from ``turnout_configure``. Built-in provider defaults are not local
+        settings: ``data`` overrides them (a console's Zen block replaces the built-in one).
         """
-        local = self.model_dump(exclude_unset=True, exclude={"source"})
-        merged = Config.from_data(_deep_merge(dict(data), local), source=f"{self.source} + {source}", builtins=False)
+        current = self.model_dump(exclude_unset=True, exclude={"source"})
+        local = current if self._local is None else self._local
+        merged_data = _deep_merge(_deep_merge(current, data), local)
+        merged = Config.from_data(merged_data, source=f"{self.source} + {source}", builtins=False)
         for name in type(self).model_fields:
             setattr(self, name, getattr(merged, name))
 

@@ -1,1 +1,46 @@
-"""Hook implementations of turnout-zen-console."""
+"""Hook implementations of turnout-zen-console.
+
+Kept light: this module is imported during plugin discovery, so everything heavier (HTTP
+client, account store) is imported when a hook first runs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from turnout.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from turnout.cli import CLI
+    from turnout.config import Config, ResolvedModel
+    from turnout.wire import WireRequest
+
+    from turnout_zen_console.session import ConsoleSession
+
+_session: ConsoleSession | None = None
+"""The login set up by the last ``turnout_configure`` (the active account is process-wide)."""
+
+
+@hookimpl
+def turnout_configure(config: Config) -> None:
+    """Export the console token, merge the org's remote config under ``config``, or go anonymous."""
+    global _session
+    from turnout_zen_console.session import open_session
+
+    _session = open_session(config)
+
+
+@hookimpl
+def turnout_inject_headers(model: ResolvedModel, wire: WireRequest) -> dict[str, str] | None:
+    """Bearer token and ``x-org-id`` for console-managed models sent to a console host."""
+    if _session is None or not model.console_managed:
+        return None
+    return _session.headers(model, wire.url)
+
+
+@hookimpl
+def turnout_register_commands(cli: CLI) -> None:
+    """``turnout login``, ``logout``, ``whoami`` and ``orgs``."""
+    from turnout_zen_console.commands import register_commands
+
+    register_commands(cli)

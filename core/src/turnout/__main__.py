@@ -1,0 +1,7 @@
+"""``python -m turnout``: the command line."""
+
+import sys
+
+from turnout.cli import main
+
+sys.exit(main())

@@ -1,0 +1,105 @@
+"""``turnout explain``, ``turnout plugins`` and ``turnout models``: what is installed and why."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from turnout.cli.render import print_json
+from turnout.cli.run import add_runtime_options, metadata_from_args, runtime_from_args
+from turnout.config import load_config
+from turnout.plugins import PluginSet, allowed_from_env
+from turnout.request import LLMRequest, user
+from turnout.selection import Selection
+
+__all__ = ["register", "selection_as_dict"]
+
+
+def register(cli: Any) -> None:
+    """Add ``explain``, ``plugins`` and ``models``."""
+    explain = cli.add_command("explain", help="show which runtime would handle a model, and every verdict",
+                              handler=_explain)
+    add_runtime_options(explain)
+    explain.add_argument("--json", action="store_true", help="print JSON")
+    plugins = cli.add_command("plugins", help="list installed plugins, versions, hooks and load errors",
+                              handler=_plugins)
+    plugins.add_argument("--json", action="store_true", help="print JSON")
+    models = cli.add_command("models", help="list configured providers and models", handler=_models)
+    models.add_argument("--json", action="store_true", help="print JSON")
+    models.add_argument("--provider", help="only this provider")
+
+
+def selection_as_dict(selection: Selection, flags_native: bool) -> dict[str, Any]:
+    """The stable JSON shape of ``turnout explain --json``."""
+    return {
+        "runtime": selection.runtime,
+        "provider": selection.provider,
+        "model": selection.model,
+        "native_flag": flags_native,
+        "candidates": list(selection.candidates),
+        "verdicts": [
+            {"plugin": v.plugin, "runtime": v.runtime, "supported": v.supported, "reason": v.reason,
+             "priority": int(v.priority)}
+            for v in selection.verdicts
+        ],
+        "declined": selection.declined,
+    }
+
+
+def _explain(args: argparse.Namespace) -> int:
+    runtime = runtime_from_args(args)
+    selection = runtime.select(LLMRequest(model=args.model, messages=[user("")], metadata=metadata_from_args(args)))
+    data = selection_as_dict(selection, runtime.flags.native)
+    if args.json:
+        print_json(data)
+    else:
+        print(f"{args.model}: {selection.runtime or 'no runtime can handle it'}"
+              f" (native flag {'on' if runtime.flags.native else 'off'})")
+        for verdict in data["verdicts"]:
+            mark = "✓" if verdict["supported"] else "✗"
+            print(f"  {mark} {verdict['runtime']:<16} by {verdict['plugin']:<16} "
+                  f"{verdict['reason'] or ''}".rstrip())
+    return 0 if selection.runtime else 1
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    plugins = PluginSet()
+    plugins.load_entry_points(allowed_from_env())
+    infos = [info.as_dict() for info in plugins.infos.values()]
+    if args.json:
+        print_json(infos)
+    else:
+        if not infos:
+            print("no plugins installed")
+        for info in infos:
+            version = f" {info['version']}" if info["version"] else ""
+            print(f"{info['name']} ({info['distribution'] or info['module']}{version})")
+            if info["error"]:
+                print(f"  failed to load: {info['error']}")
+            else:
+                print(f"  hooks: {', '.join(info['hooks']) or 'none'}")
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    rows = []
+    for provider_id, provider in sorted(config.provider.items()):
+        if args.provider and provider_id != args.provider:
+            continue
+        rows.append({
+            "provider": provider_id,
+            "name": provider.name,
+            "package": provider.npm,
+            "base_url": provider.options.get("baseURL") or provider.api,
+            "models": {model_id: {"package": (m.provider.npm if m.provider else None) or provider.npm}
+                       for model_id, m in sorted(provider.models.items())},
+        })
+    if args.json:
+        print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['provider']} — {row['name'] or ''} [{row['package']}] {row['base_url'] or ''}".rstrip())
+            for model_id, model in row["models"].items():
+                print(f"  {row['provider']}/{model_id}  [{model['package']}]")
+    return 0

@@ -1,0 +1,67 @@
+"""``turnout run`` (stream a prompt) and the runtime options commands share."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from turnout.cli.render import EventPrinter
+from turnout.request import LLMRequest, user
+from turnout.runtime import Runtime
+
+__all__ = ["add_runtime_options", "metadata_from_args", "register", "runtime_from_args"]
+
+
+def add_runtime_options(parser: argparse.ArgumentParser) -> None:
+    """``-m MODEL``, ``--native`` / ``--no-native``."""
+    parser.add_argument("-m", "--model", required=True, help="provider/model, e.g. openai/gpt-4.1-mini")
+    native = parser.add_mutually_exclusive_group()
+    native.add_argument("--native", dest="native", action="store_true", default=None,
+                        help="turn the native runtime on for this command")
+    native.add_argument("--no-native", dest="native", action="store_false", help="turn it off")
+    parser.add_argument("--metadata", action="append", default=[], metavar="KEY=VALUE",
+                        help="request metadata plugins may look at (repeatable)")
+
+
+def metadata_from_args(args: argparse.Namespace) -> dict[str, str]:
+    """``--metadata KEY=VALUE`` options as a dict (``KEY`` alone means an empty value)."""
+    return dict(item.partition("=")[::2] for item in args.metadata)
+
+
+def runtime_from_args(args: argparse.Namespace) -> Runtime:
+    """A ``Runtime`` for the command's ``--config`` and ``--native`` options."""
+    return Runtime(native=getattr(args, "native", None), config=args.config)
+
+
+def register(cli: Any) -> None:
+    """Add ``run`` to the CLI."""
+    parser = cli.add_command("run", help="stream a prompt through the chosen runtime", handler=_run)
+    add_runtime_options(parser)
+    parser.add_argument("--json", action="store_true", help="one JSON event per line; the last is finish")
+    parser.add_argument("--system", action="append", default=[], help="a system instruction (repeatable)")
+    parser.add_argument("--max-steps", type=int, default=1, help="provider calls allowed (tool loop), default 1")
+    parser.add_argument("--max-tokens", type=int, default=None, help="output token limit")
+    parser.add_argument("prompt", help="what to ask")
+
+
+def _run(args: argparse.Namespace) -> int:
+    runtime = runtime_from_args(args)
+    generation = {"max_tokens": args.max_tokens} if args.max_tokens else {}
+    request = LLMRequest(model=args.model, system=args.system, messages=[user(args.prompt)], generation=generation,
+                         metadata=metadata_from_args(args))
+    printer = EventPrinter(as_json=args.json)
+
+    async def stream() -> str:
+        reason = "unknown"
+        try:
+            async for event in runtime.stream(request, max_steps=args.max_steps):
+                printer(event)
+                if event.type == "finish":
+                    reason = event.reason
+        finally:
+            await runtime.aclose()
+        return reason
+
+    reason = asyncio.run(stream())
+    return 1 if reason == "error" else 0

@@ -1,0 +1,58 @@
+"""The HTTP executor: one client, retries, timeouts, typed errors and redaction.
+
+::
+
+    HTTPClient                  the shared httpx2.AsyncClient and ``stream(wire)``
+      └── RetryTransport        retries before a response reaches a parser (RetryPolicy)
+            └── network         httpx2.AsyncHTTPTransport, or a mock / cassette in tests
+
+Names are imported on first use, so ``import turnout.http`` stays cheap (the redaction and
+error helpers do not import httpx2 at all).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from turnout.http.client import HTTPClient
+    from turnout.http.errors import error_from_response
+    from turnout.http.redaction import redact_headers, redact_text, redact_url
+    from turnout.http.retry import RetryPolicy, RetryTransport
+    from turnout.http.timeouts import Timeouts
+
+__all__ = [
+    "HTTPClient",
+    "RetryPolicy",
+    "RetryTransport",
+    "Timeouts",
+    "error_from_response",
+    "redact_headers",
+    "redact_text",
+    "redact_url",
+]
+
+_MODULES = {
+    "HTTPClient": "client",
+    "RetryPolicy": "retry",
+    "RetryTransport": "retry",
+    "Timeouts": "timeouts",
+    "error_from_response": "errors",
+    "redact_headers": "redaction",
+    "redact_text": "redaction",
+    "redact_url": "redaction",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'turnout.http' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"turnout.http.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

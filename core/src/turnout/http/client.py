@@ -1,0 +1,144 @@
+"""``HTTPClient``: the one place provider HTTP requests are sent from.
+
+One ``httpx2.AsyncClient`` per runtime, over a ``RetryTransport`` over the network transport
+(or whatever transport tests and cassettes swap in). ``stream(wire)`` sends a ``WireRequest``
+and hands over the streaming response; every failure comes out as a ``turnout.errors`` type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import httpx2
+
+from turnout.errors import TurnoutError
+from turnout.http.errors import error_from_exception, error_from_response, total_timeout_error
+from turnout.http.redaction import secrets_in_headers
+from turnout.http.retry import RetryPolicy, RetryTransport
+from turnout.http.timeouts import Timeouts
+
+if TYPE_CHECKING:
+    from turnout.wire import WireRequest
+
+__all__ = ["DEFAULT_LIMITS", "HTTPClient"]
+
+DEFAULT_LIMITS = httpx2.Limits(
+    max_connections=1000, max_keepalive_connections=100, keepalive_expiry=30.0
+)
+"""Connection pool limits of the default network transport: room for hundreds of streams."""
+
+_MAPPED_EXCEPTIONS = (httpx2.HTTPError, httpx2.InvalidURL)
+
+
+class HTTPClient:
+    """Sends provider requests with retries, timeouts and typed errors.
+
+    :param transport: the transport under the retry layer; defaults to the network
+        (``httpx2.AsyncHTTPTransport``). Tests pass a mock or a cassette here.
+    :param timeouts: connect / first-byte / idle / total limits (defaults: ``Timeouts()``).
+    :param retry: the retry policy (defaults: ``RetryPolicy()``).
+    """
+
+    def __init__(
+        self,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.timeouts = Timeouts() if timeouts is None else timeouts
+        """The time limits applied to every request."""
+        network = (
+            httpx2.AsyncHTTPTransport(limits=DEFAULT_LIMITS) if transport is None else transport
+        )
+        self.retry_transport = RetryTransport(network, retry)
+        """The retry layer over the network transport."""
+        self.client = httpx2.AsyncClient(
+            transport=self.retry_transport, timeout=self.timeouts.as_httpx(read=self.timeouts.idle)
+        )
+        """The shared ``httpx2.AsyncClient``: SDKs built on it get the same retries and timeouts."""
+        self._send_timeout = self.timeouts.as_httpx(read=self.timeouts.effective_first_byte)
+        self._body_timeout = self.timeouts.as_httpx(read=self.timeouts.idle).as_dict()
+
+    @asynccontextmanager
+    async def stream(self, wire: WireRequest) -> AsyncIterator[httpx2.Response]:
+        """Send ``wire`` and yield the streaming response (status < 400), closed on exit.
+
+        An error status raises the matching ``ProviderHTTPError`` subclass (body read and
+        redacted). httpx2 failures, while sending and while the block reads the body, raise
+        ``TransportError`` or ``TimeoutError`` (``phase`` = ``connect``, ``first_byte``, ``idle``
+        or ``total``). Leaving the block early, or cancelling the task, closes the connection.
+
+        >>> async with http.stream(wire) as response:  # doctest: +SKIP
+        ...     async for chunk in response.aiter_bytes(): ...
+        """
+        total = self.timeouts.total
+        if total is None:
+            async with self._exchange(wire) as response:
+                yield response
+            return
+        deadline = asyncio.timeout(total)
+        try:
+            async with deadline, self._exchange(wire) as response:
+                yield response
+        except builtins.TimeoutError as exc:
+            if deadline.expired() and not isinstance(exc, TurnoutError):
+                raise total_timeout_error(wire.url, self.timeouts) from None
+            raise
+
+    @asynccontextmanager
+    async def _exchange(self, wire: WireRequest) -> AsyncIterator[httpx2.Response]:
+        url = wire.url
+        try:
+            request = self.client.build_request(
+                wire.method,
+                url,
+                headers=wire.headers,
+                json=wire.json_body,
+                timeout=self._send_timeout,
+            )
+            response = await self.client.send(request, stream=True)
+        except _MAPPED_EXCEPTIONS as exc:
+            raise error_from_exception(
+                exc, url, timeouts=self.timeouts, reading_body=False
+            ) from exc
+        try:
+            if response.status_code >= 400:
+                try:
+                    await response.aread()
+                except httpx2.HTTPError as exc:
+                    raise error_from_exception(
+                        exc, url, timeouts=self.timeouts, reading_body=True
+                    ) from exc
+                raise error_from_response(
+                    response.status_code,
+                    response.headers,
+                    response.text,
+                    url,
+                    secrets=secrets_in_headers(request.headers.items()),
+                ) from None
+            # From here on a read timeout is the gap between chunks: httpcore reads this
+            # mapping when the body starts streaming.
+            request.extensions["timeout"] = self._body_timeout
+            try:
+                yield response
+            except httpx2.HTTPError as exc:
+                raise error_from_exception(
+                    exc, url, timeouts=self.timeouts, reading_body=True
+                ) from exc
+        finally:
+            await response.aclose()
+
+    async def aclose(self) -> None:
+        """Close the client and its connections."""
+        await self.client.aclose()
+
+    async def __aenter__(self) -> HTTPClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

@@ -1,0 +1,116 @@
+"""Keeping secrets out of errors and logs: URLs, headers and free text.
+
+These helpers are for diagnostics only; what goes on the wire is never altered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote, urlsplit, urlunsplit
+
+__all__ = ["REDACTED", "redact_headers", "redact_text", "redact_url", "secrets_in_headers"]
+
+REDACTED = "[REDACTED]"
+"""What a redacted value is replaced with."""
+
+_SENSITIVE_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-org-id",
+        "openai-organization",
+        "openai-project",
+    }
+)
+_SENSITIVE_NAME_PARTS = (
+    "token",
+    "secret",
+    "key",
+    "auth",
+    "password",
+    "credential",
+    "signature",
+    "cookie",
+)
+_SENSITIVE_QUERY = frozenset(
+    {"key", "sig", "code", "apikey", "api_key", "api-key", "access_token", "auth"}
+)
+
+_SECRET_PATTERNS = (
+    # "Bearer <token>" keeps the scheme, so the message still says what kind of credential it was.
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {REDACTED}"),
+    (re.compile(r"\bsk-[A-Za-z0-9_-]{8,}"), REDACTED),  # OpenAI / Anthropic style keys
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{20,}"), REDACTED),  # Google API keys
+    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), REDACTED),  # AWS access key ids
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), REDACTED),  # GitHub tokens
+)
+
+
+def _is_sensitive_name(name: str) -> bool:
+    name = name.lower()
+    return name in _SENSITIVE_HEADERS or any(part in name for part in _SENSITIVE_NAME_PARTS)
+
+
+def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A copy of ``headers`` with credentials (authorization, keys, cookies, org ids) redacted."""
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    return {name: REDACTED if _is_sensitive_name(name) else value for name, value in items}
+
+
+def _is_sensitive_query_name(name: str) -> bool:
+    name = name.lower()
+    return name in _SENSITIVE_QUERY or any(part in name for part in _SENSITIVE_NAME_PARTS)
+
+
+def redact_url(url: object) -> str:
+    """``url`` without user info and with sensitive query values (``key``, ``token``…) redacted."""
+    text = str(url)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - validates the port, raising ValueError when it is bad
+    except ValueError:
+        return "<unparsable URL>"
+    netloc = parts.netloc.rpartition("@")[2]
+    query = parts.query
+    if query:
+        pairs = []
+        for pair in query.split("&"):
+            name, equals, _ = pair.partition("=")
+            pairs.append(
+                f"{name}={REDACTED}" if equals and _is_sensitive_query_name(name) else pair
+            )
+        query = "&".join(pairs)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def secrets_in_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[str]:
+    """The credential values in ``headers`` (whole values, and the token after a scheme)."""
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    found: list[str] = []
+    for name, value in items:
+        if _is_sensitive_name(name) and value:
+            found.append(value)
+            scheme, _, token = value.partition(" ")
+            if token and scheme.isalpha():
+                found.append(token.strip())
+    return found
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with the given secret values and well-known credential patterns redacted.
+
+    Each secret is replaced as is and URL-encoded; values shorter than 6 characters are left
+    alone (they would match too much to be useful). Bearer tokens and ``sk-…``, ``AIza…``,
+    ``AKIA…`` and ``gh?_…`` keys are redacted whether or not they were given.
+    """
+    for secret in sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+        encoded = quote(secret, safe="")
+        if encoded != secret:
+            text = text.replace(encoded, REDACTED)
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text

@@ -1,0 +1,218 @@
+"""Server-sent events: response body bytes → ``SSEFrame`` objects.
+
+Implements the parsing rules of the WHATWG HTML standard ("Server-sent events", §9.2.6), for any
+chunking of the byte stream:
+
+- lines end with ``\\r\\n``, ``\\r`` or ``\\n`` (a ``\\r`` ending one chunk and a ``\\n`` starting
+  the next are one line break); a UTF-8 byte order mark at the start of the stream is skipped;
+  bytes that are not UTF-8 decode to U+FFFD;
+- ``:`` starts a comment; ``field: value`` loses one space after the colon; a line without a
+  colon is a field with an empty value; unknown fields are ignored;
+- ``data`` lines accumulate, joined with ``\\n``; a blank line dispatches the frame, unless no
+  ``data`` line was seen (then nothing is dispatched and the event name is reset);
+- ``id`` sets the last event id, which persists across frames (an id containing NUL is
+  ignored); ``retry`` (ASCII digits only) sets the reconnection time;
+- at the end of the stream an unfinished frame (no blank line after it) is dropped.
+
+The decoder is on the per-event hot path, so it works on whole buffers: it splits bytes at the
+last frame boundary, decodes complete lines at once, and never loops over single bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+
+__all__ = ["SSEDecoder", "SSEFrame", "aiter_sse"]
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(slots=True)
+class SSEFrame:
+    """One dispatched server-sent event."""
+
+    event: str = "message"
+    """The event name (``event:`` field), ``"message"`` when the frame named none."""
+    data: str = ""
+    """The ``data:`` lines of the frame, joined with ``\\n``."""
+    id: str | None = None
+    """The last event id seen on the stream so far (``id:`` persists across frames)."""
+    retry: int | None = None
+    """The reconnection time in milliseconds, when this frame carried a valid ``retry:`` field."""
+
+
+class SSEDecoder:
+    """Incremental SSE decoder: feed it byte chunks, get back the frames they complete.
+
+    >>> decoder = SSEDecoder()
+    >>> decoder.feed(b"event: ping\\ndata: {}\\n")
+    []
+    >>> decoder.feed(b"\\n")
+    [SSEFrame(event='ping', data='{}', id=None, retry=None)]
+    """
+
+    __slots__ = (
+        "_buffer",
+        "_closed",
+        "_last_id",
+        "_partial_at_close",
+        "_skip_lf",
+        "_started",
+        "retry",
+    )
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        """Bytes after the last frame boundary (``\\n``-normalised), not decoded yet."""
+        self._skip_lf = False
+        """The previous chunk ended with ``\\r``: a ``\\n`` opening the next one is part of it."""
+        self._started = False
+        """Whether the start of the stream (and its optional BOM) has been seen."""
+        self._last_id: str | None = None
+        self._closed = False
+        self._partial_at_close = False
+        self.retry: int | None = None
+        """The stream's reconnection time in milliseconds (last valid ``retry:``), if any."""
+
+    @property
+    def last_event_id(self) -> str | None:
+        """The last event id the stream set, or ``None`` if it never sent ``id:``."""
+        return self._last_id
+
+    @property
+    def pending(self) -> bool:
+        """Whether buffered input has begun a frame that no blank line has finished yet."""
+        if not self._started or not self._buffer:
+            return False
+        lines = self._buffer.decode("utf-8", "replace").split("\n")
+        return any(line and not line.startswith(":") for line in lines)
+
+    @property
+    def had_partial_frame(self) -> bool:
+        """After ``close()``: whether the stream was cut in the middle of a frame."""
+        return self._partial_at_close
+
+    def feed(self, chunk: bytes) -> list[SSEFrame]:
+        """Consume the next chunk of the body; return the frames it completes, in order."""
+        if not self._started:
+            chunk = self._strip_bom(chunk)
+            if not self._started:
+                return []
+        if self._skip_lf or 13 in chunk:  # 13 is "\r"; an int test is a memchr
+            chunk = self._normalise_line_breaks(chunk)
+        buffer = self._buffer
+        if buffer:
+            # Only the newly added bytes (and the one before them) can hold a new boundary.
+            search_from = len(buffer) - 1
+            buffer += chunk
+            end = buffer.rfind(b"\n\n", search_from)
+            if end < 0:
+                return []
+            complete: bytes | bytearray = buffer[: end + 1]
+            del buffer[: end + 2]
+        else:
+            end = chunk.rfind(b"\n\n")
+            if end < 0:
+                buffer += chunk
+                return []
+            if end + 2 == len(chunk):
+                complete = chunk[:-1]
+            else:
+                complete = chunk[: end + 1]
+                buffer += chunk[end + 2 :]
+        try:
+            text = complete.decode()
+        except UnicodeDecodeError:
+            text = complete.decode("utf-8", "replace")
+        return self._parse(text)
+
+    def close(self) -> list[SSEFrame]:
+        """Signal the end of the stream; returns the frames still due (none, per the SSE rules).
+
+        An unfinished frame is dropped; ``had_partial_frame`` tells whether there was one.
+        """
+        if not self._closed:
+            self._closed = True
+            self._partial_at_close = self.pending
+            self._buffer.clear()
+        return []
+
+    def _strip_bom(self, chunk: bytes) -> bytes:
+        """Drop a UTF-8 BOM at the very start of the stream, even when it arrives in pieces."""
+        head = bytes(self._buffer) + chunk
+        if len(head) < len(_BOM) and _BOM.startswith(head):
+            self._buffer[:] = head
+            return b""
+        self._buffer.clear()
+        self._started = True
+        return head[len(_BOM) :] if head.startswith(_BOM) else head
+
+    def _normalise_line_breaks(self, chunk: bytes) -> bytes:
+        """Turn ``\\r\\n`` and lone ``\\r`` into ``\\n``, across chunk boundaries."""
+        if self._skip_lf and chunk:
+            self._skip_lf = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        if chunk.endswith(b"\r"):
+            self._skip_lf = True
+        return chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+    def _parse(self, text: str) -> list[SSEFrame]:
+        """Parse complete lines; ``text`` ends with the ``\\n`` of a blank line (the boundary)."""
+        # Fast paths for the shapes providers send, one frame per chunk: "event: E\ndata: D\n"
+        # and "data: D\n". Anything else (or more than one frame) takes the general loop.
+        last = len(text) - 1
+        if text.startswith("event: "):
+            newline = text.find("\n")
+            if text.startswith("data: ", newline + 1) and text.find("\n", newline + 7) == last:
+                return [
+                    SSEFrame(text[7:newline] or "message", text[newline + 7 : last], self._last_id)
+                ]
+        elif text.startswith("data: ") and text.find("\n", 6) == last:
+            return [SSEFrame("message", text[6:last], self._last_id)]
+        frames: list[SSEFrame] = []
+        data: list[str] = []
+        event = ""
+        retry: int | None = None
+        # Splitting leaves "" as the last item: the blank line that ends the last frame.
+        for line in text.split("\n"):
+            if not line:
+                if data:
+                    frames.append(
+                        SSEFrame(event or "message", "\n".join(data), self._last_id, retry)
+                    )
+                    data = []
+                event = ""
+                retry = None
+                continue
+            field, _, value = line.partition(":")
+            if value[:1] == " ":
+                value = value[1:]
+            if field == "data":
+                data.append(value)
+            elif field == "event":
+                event = value
+            elif field == "id":
+                if "\0" not in value:
+                    self._last_id = value
+            elif field == "retry" and value.isascii() and value.isdigit():
+                retry = self.retry = int(value)
+            # Anything else is a comment (empty field name) or an unknown field: ignored.
+        return frames
+
+
+async def aiter_sse(
+    chunks: AsyncIterable[bytes], decoder: SSEDecoder | None = None
+) -> AsyncIterator[SSEFrame]:
+    """Yield the frames of an SSE byte stream, e.g. ``aiter_sse(response.aiter_bytes())``.
+
+    A frame left unfinished at the end of the stream is dropped; pass your own ``decoder`` to
+    check ``decoder.had_partial_frame`` afterwards.
+    """
+    decoder = SSEDecoder() if decoder is None else decoder
+    feed = decoder.feed
+    async for chunk in chunks:
+        for frame in feed(chunk):
+            yield frame
+    decoder.close()

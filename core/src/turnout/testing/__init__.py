@@ -1,0 +1,79 @@
+"""turnout's testing kit: cassettes, event-stream snapshots and the plugin conformance suite.
+
+Install the ``turnout[testing]`` extra; the pytest plugin (fixtures ``turnout_cassette``,
+``turnout_runtime``, ``event_snapshot``, option ``--turnout-record``) is registered through the
+``pytest11`` entry point. Names are imported on first use, so loading the pytest plugin stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from turnout.guard import EventProtocolError, check_events
+    from turnout.testing.cassette import (
+        Cassette,
+        CassetteError,
+        CassetteMismatchError,
+        CassetteModeError,
+        CassetteNotFoundError,
+        CassetteSecretError,
+        CassetteTransport,
+        CassetteUnplayedError,
+        Interaction,
+        load_cassette,
+        resolve_mode,
+    )
+    from turnout.testing.conformance import DeclinedCase, PluginConformance
+    from turnout.testing.redaction import Redactor, SecretFinding, scan_for_secrets
+    from turnout.testing.snapshot import JSONLSnapshotExtension, event_lines, normalize
+
+__all__ = [
+    "Cassette",
+    "CassetteError",
+    "CassetteMismatchError",
+    "CassetteModeError",
+    "CassetteNotFoundError",
+    "CassetteSecretError",
+    "CassetteTransport",
+    "CassetteUnplayedError",
+    "DeclinedCase",
+    "EventProtocolError",
+    "Interaction",
+    "JSONLSnapshotExtension",
+    "PluginConformance",
+    "Redactor",
+    "SecretFinding",
+    "check_events",
+    "event_lines",
+    "load_cassette",
+    "normalize",
+    "resolve_mode",
+    "scan_for_secrets",
+]
+
+_HOMES = {
+    "check_events": "turnout.guard",
+    "EventProtocolError": "turnout.guard",
+    "DeclinedCase": "turnout.testing.conformance",
+    "PluginConformance": "turnout.testing.conformance",
+    "Redactor": "turnout.testing.redaction",
+    "SecretFinding": "turnout.testing.redaction",
+    "scan_for_secrets": "turnout.testing.redaction",
+    "JSONLSnapshotExtension": "turnout.testing.snapshot",
+    "event_lines": "turnout.testing.snapshot",
+    "normalize": "turnout.testing.snapshot",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'turnout.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES.get(name, "turnout.testing.cassette")), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

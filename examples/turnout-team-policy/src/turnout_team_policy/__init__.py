@@ -1,0 +1,15 @@
+"""A ten-line third-party turnout plugin: keep internal prompts off the native runtime, tag requests."""
+
+import turnout
+
+
+@turnout.hookimpl
+def turnout_check_support(request):
+    if request.model.startswith("openai/") and "internal" in (request.metadata or {}):
+        return turnout.Verdict(runtime="native-openai", supported=False,
+                               reason="team policy: internal prompts stay on the fallback")
+
+
+@turnout.hookimpl
+def turnout_inject_headers(request):
+    return {"x-team": "search"}

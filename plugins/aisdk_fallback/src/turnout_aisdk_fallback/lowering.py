@@ -1,0 +1,247 @@
+"""``LLMRequest`` → pydantic-ai messages, tool definitions and model settings.
+
+The result travels in ``WireRequest.payload`` as a ``Lowered``; headers stay in
+``WireRequest.headers`` (the core merges injected ones there) and become ``extra_headers`` when
+the stream opens. Importing this module imports pydantic-ai.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic_ai import messages as pai
+from pydantic_ai.models import ModelRequestParameters
+from pydantic_ai.settings import ModelSettings
+from pydantic_ai.tools import ToolDefinition
+from turnout.config import ResolvedModel
+from turnout.errors import UnsupportedRequestError
+from turnout.request import (
+    LLMRequest,
+    MediaPart,
+    Message,
+    NamedToolChoice,
+    ReasoningPart,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+)
+from turnout.tools import Tool
+from turnout.wire import WireRequest
+
+from turnout_aisdk_fallback import metadata
+from turnout_aisdk_fallback.packages import Route
+
+__all__ = ["Lowered", "lower_request"]
+
+logger = logging.getLogger("turnout.aisdk_fallback")
+
+_GOOGLE_DEFAULT_URL = "https://generativelanguage.googleapis.com"
+
+_PROVIDER_OPTION_ALIASES = {
+    "reasoning_effort": "openai_reasoning_effort",
+    "reasoningEffort": "openai_reasoning_effort",
+    "reasoning_summary": "openai_reasoning_summary",
+    "reasoningSummary": "openai_reasoning_summary",
+    "store": "openai_store",
+    "thinking": "anthropic_thinking",
+}
+"""AI SDK-style provider option names → pydantic-ai settings; ``<family>_…`` settings pass as is."""
+
+_SETTING_PREFIXES = ("openai_", "anthropic_", "google_", "mistral_", "openrouter_")
+
+
+@dataclass(frozen=True, slots=True)
+class Lowered:
+    """What the fallback sends: pydantic-ai messages, settings and request parameters."""
+
+    route: Route
+    """How the model's package is served."""
+    messages: list[pai.ModelMessage]
+    """The conversation as pydantic-ai messages."""
+    settings: ModelSettings
+    """Model settings (sampling, limits, tool choice, provider options); headers are added later."""
+    parameters: ModelRequestParameters
+    """The function tools."""
+
+
+def lower_request(
+    request: LLMRequest, model: ResolvedModel, route: Route, tools: Sequence[Tool]
+) -> WireRequest:
+    """Lower ``request`` for the fallback runtime (raises ``UnsupportedRequestError`` on input it cannot send)."""
+    lowered = Lowered(
+        route=route,
+        messages=lower_messages(request),
+        settings=lower_settings(request, model),
+        parameters=ModelRequestParameters(
+            function_tools=[_tool_definition(tool) for tool in tools]
+        ),
+    )
+    headers = {**model.headers, **request.headers}
+    url = model.base_url or _GOOGLE_DEFAULT_URL
+    return WireRequest(url=url, headers=headers, payload=lowered)
+
+
+def lower_messages(request: LLMRequest) -> list[pai.ModelMessage]:
+    """The system prompt and messages as alternating pydantic-ai requests and responses."""
+    result: list[pai.ModelMessage] = []
+    pending: list[pai.ModelRequestPart] = [pai.SystemPromptPart(text) for text in request.system]
+    for message in request.messages:
+        if message.role == "assistant":
+            if pending:
+                result.append(pai.ModelRequest(parts=pending))
+                pending = []
+            response = _response(message)
+            previous = result[-1] if result else None
+            if isinstance(previous, pai.ModelResponse):  # consecutive assistant turns: one response
+                result[-1] = _merge_responses(previous, response)
+            else:
+                result.append(response)
+        elif message.role == "user":
+            pending.append(_user_prompt(message))
+        else:
+            pending.extend(_tool_return(part) for part in message.content)
+    if pending:
+        result.append(pai.ModelRequest(parts=pending))
+    return result
+
+
+def _user_prompt(message: Message) -> pai.UserPromptPart:
+    content: list[pai.UserContent] = []
+    for part in message.content:
+        if isinstance(part, TextPart):
+            content.append(part.text)
+        elif isinstance(part, MediaPart):
+            content.append(pai.BinaryContent(data=_media_bytes(part), media_type=part.media_type))
+        else:
+            raise UnsupportedRequestError(f"a user message cannot hold a {part.type!r} part")
+    if len(content) == 1 and isinstance(content[0], str):
+        return pai.UserPromptPart(content[0])
+    return pai.UserPromptPart(content)
+
+
+def _media_bytes(part: MediaPart) -> bytes:
+    if isinstance(part.data, bytes):
+        return part.data
+    encoded = part.data.partition(",")[2] if part.data.startswith("data:") else part.data
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise UnsupportedRequestError(
+            f"media part ({part.media_type}) is neither raw bytes nor valid base64 / a base64 data: URL"
+        ) from None
+
+
+def _tool_return(part: Any) -> pai.ToolReturnPart:
+    if not isinstance(part, ToolResultPart):
+        raise UnsupportedRequestError(
+            f"a tool message can only hold tool results, not a {part.type!r} part"
+        )
+    value = part.result.value
+    return pai.ToolReturnPart(
+        tool_name=part.name,
+        content=value,
+        tool_call_id=part.id,
+        outcome="failed" if part.result.type == "error" else "success",
+    )
+
+
+def _response(message: Message) -> pai.ModelResponse:
+    parts: list[pai.ModelResponsePart] = []
+    providers: list[str] = []
+    for part in message.content:
+        state = (
+            metadata.read(part.provider_metadata)
+            if not isinstance(part, MediaPart)
+            else metadata.PartState()
+        )
+        if state.provider:
+            providers.append(state.provider)
+        ids: dict[str, Any] = {
+            "id": state.item_id,
+            "provider_name": state.provider,
+            "provider_details": state.details,
+        }
+        if isinstance(part, TextPart):
+            parts.append(pai.TextPart(part.text, **ids))
+        elif isinstance(part, ReasoningPart):
+            parts.append(
+                pai.ThinkingPart(part.text, signature=part.encrypted or state.signature, **ids)
+            )
+        elif isinstance(part, ToolCallPart):
+            if part.provider_executed:
+                continue  # provider-hosted calls are the provider's own state; not replayed
+            parts.append(pai.ToolCallPart(part.name, _arguments(part.input), part.id, **ids))
+        elif isinstance(part, ToolResultPart):
+            if part.provider_executed:
+                continue
+            raise UnsupportedRequestError("an assistant message cannot hold a client tool result")
+        else:
+            raise UnsupportedRequestError(f"an assistant message cannot hold a {part.type!r} part")
+    return pai.ModelResponse(parts=parts, provider_name=providers[0] if providers else None)
+
+
+def _merge_responses(first: pai.ModelResponse, second: pai.ModelResponse) -> pai.ModelResponse:
+    return pai.ModelResponse(
+        parts=[*first.parts, *second.parts],
+        provider_name=first.provider_name or second.provider_name,
+    )
+
+
+def _arguments(value: Any) -> dict[str, Any] | str:
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    return json.dumps(value)
+
+
+def _tool_definition(tool: Tool) -> ToolDefinition:
+    return ToolDefinition(
+        name=tool.name,
+        parameters_json_schema=tool.input_schema,
+        description=tool.description or None,
+    )
+
+
+def lower_settings(request: LLMRequest, model: ResolvedModel) -> ModelSettings:
+    """Generation settings, tool choice and provider options as pydantic-ai ``ModelSettings``."""
+    generation = request.generation
+    settings: dict[str, Any] = {}
+    for source, target in (
+        ("max_tokens", "max_tokens"),
+        ("temperature", "temperature"),
+        ("top_p", "top_p"),
+        ("top_k", "top_k"),
+        ("seed", "seed"),
+        ("stop", "stop_sequences"),
+        ("presence_penalty", "presence_penalty"),
+        ("frequency_penalty", "frequency_penalty"),
+    ):
+        value = getattr(generation, source)
+        if value is not None:
+            settings[target] = value
+    choice = request.tool_choice
+    if isinstance(choice, NamedToolChoice):
+        settings["tool_choice"] = [choice.name]
+    elif choice is not None:
+        settings["tool_choice"] = choice
+    for name, value in request.provider_options.get(model.provider, {}).items():
+        target = _PROVIDER_OPTION_ALIASES.get(name, name)
+        if target.startswith(_SETTING_PREFIXES):
+            settings[target] = value
+        else:
+            logger.warning(
+                "provider option %s.%s is not understood by the fallback runtime and is not sent "
+                "(known: %s, or a pydantic-ai setting name starting with %s)",
+                model.provider,
+                name,
+                ", ".join(sorted(_PROVIDER_OPTION_ALIASES)),
+                "/".join(_SETTING_PREFIXES),
+            )
+    return ModelSettings(**settings)  # type: ignore[typeddict-item]

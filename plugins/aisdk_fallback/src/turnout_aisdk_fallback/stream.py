@@ -1,0 +1,394 @@
+"""pydantic-ai stream events → turnout ``LLMEvent``s, for one provider call.
+
+Each pydantic-ai part becomes one block: text → ``text-*``, thinking → ``reasoning-*``, a
+function tool call → ``tool-input-start → tool-input-delta* → tool-input-end → tool-call``
+(arguments parsed; malformed JSON gives a ``tool-error``, never ``{}``), a provider-executed
+("native") tool call / return → ``tool-call`` / ``tool-result`` with ``provider_executed``. The
+step ends with one ``step-finish`` carrying normalized usage and the finish reason; the core
+emits the final ``finish``. Importing this module imports pydantic-ai.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic_ai import messages as pai
+from pydantic_ai.direct import model_request_stream
+from pydantic_ai.settings import ModelSettings
+from pydantic_ai.usage import RequestUsage
+from pydantic_core import to_jsonable_python
+from turnout.config import ResolvedModel
+from turnout.events import (
+    FinishReason,
+    LLMEvent,
+    ProviderError,
+    ReasoningDelta,
+    ReasoningEnd,
+    ReasoningStart,
+    StepFinish,
+    StepStart,
+    TextDelta,
+    TextEnd,
+    TextStart,
+    ToolCall,
+    ToolError,
+    ToolInputDelta,
+    ToolInputEnd,
+    ToolInputStart,
+    ToolResult,
+    Usage,
+)
+from turnout.http import HTTPClient
+from turnout.http.redaction import secrets_in_headers
+from turnout.request import ToolResultValue
+from turnout.wire import WireRequest
+
+from turnout_aisdk_fallback import metadata
+from turnout_aisdk_fallback.errors import in_stream_error, map_exception
+from turnout_aisdk_fallback.lowering import Lowered
+from turnout_aisdk_fallback.models import build_model
+
+__all__ = ["EventConverter", "open_stream", "to_usage"]
+
+_FINISH_REASONS: dict[str | None, FinishReason] = {
+    "stop": "stop",
+    "length": "length",
+    "tool_call": "tool-calls",
+    "content_filter": "content-filter",
+    "error": "error",
+}
+
+_REPORTED_BUCKETS: dict[str, frozenset[str]] = {
+    # Buckets the provider's API always reports, so 0 there means "none", not "unknown".
+    "openai-responses": frozenset({"cache_read", "reasoning"}),
+    "openai-chat": frozenset({"cache_read"}),
+    "openrouter": frozenset({"cache_read"}),
+    "anthropic": frozenset({"cache_read", "cache_write"}),
+    "google": frozenset({"cache_read", "reasoning"}),
+    "mistral": frozenset(),
+}
+
+
+async def open_stream(
+    wire: WireRequest, model: ResolvedModel, http: HTTPClient
+) -> AsyncIterator[LLMEvent]:
+    """Send the lowered request through pydantic-ai over ``http.client`` and yield the step's events.
+
+    SDK and pydantic-ai failures are raised as ``turnout.errors`` types; an error the provider
+    reports inside the stream is yielded as ``provider-error`` (the core then ends the step).
+    """
+    lowered = wire.payload
+    if not isinstance(lowered, Lowered):
+        raise TypeError(
+            f"aisdk-fallback expects a payload it lowered, got {type(lowered).__name__}"
+        )
+    pai_model = build_model(model, lowered.route, http.client)
+    settings = dict(lowered.settings)
+    if wire.headers:
+        settings["extra_headers"] = dict(wire.headers)
+    secrets = [model.api_key.get_secret_value()] if model.api_key is not None else []
+    secrets += secrets_in_headers(wire.headers)
+    converter = EventConverter(api=lowered.route.api)
+    try:
+        async with model_request_stream(
+            pai_model,
+            lowered.messages,
+            model_settings=ModelSettings(**settings),  # type: ignore[typeddict-item]
+            model_request_parameters=lowered.parameters,
+            instrument=False,
+        ) as stream:
+            async for event in stream:
+                for converted in converter.feed(event):
+                    yield converted
+            response = stream.get()
+    except Exception as exc:
+        reported = in_stream_error(exc, secrets)
+        if reported is None:
+            mapped = map_exception(exc, url=wire.url, timeouts=http.timeouts, secrets=secrets)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        for converted in converter.fail(reported):
+            yield converted
+        return
+    for converted in converter.finish(response):
+        yield converted
+
+
+@dataclass
+class _Block:
+    kind: Literal["text", "reasoning", "tool", "native-call", "native-return", "other"]
+    id: str
+    name: str = ""
+    part: Any = None
+    ended: bool = False
+    string_args: bool = False
+
+
+@dataclass
+class EventConverter:
+    """Turns one pydantic-ai response stream into turnout events (``feed`` each event, then ``finish``)."""
+
+    api: str = "openai-chat"
+    """The route's API family (decides which usage buckets are known to be reported)."""
+    _blocks: dict[int, _Block] = field(default_factory=dict)
+    _ids: set[str] = field(default_factory=set)
+    _deferred_reasoning: list[int] = field(default_factory=list)
+    _started: bool = False
+
+    def feed(self, event: pai.ModelResponseStreamEvent) -> Iterator[LLMEvent]:
+        """The turnout events for one pydantic-ai stream event."""
+        if not self._started:
+            self._started = True
+            yield StepStart()
+        if isinstance(event, pai.PartStartEvent):
+            yield from self._start(event.index, event.part)
+        elif isinstance(event, pai.PartDeltaEvent):
+            yield from self._delta(event.index, event.delta)
+        elif isinstance(event, pai.PartEndEvent):
+            yield from self._end(event.index, event.part)
+        # FinalResultEvent concerns agent output selection: nothing to emit.
+
+    def finish(self, response: pai.ModelResponse) -> Iterator[LLMEvent]:
+        """Close what is still open and emit the one ``step-finish``."""
+        if not self._started:
+            self._started = True
+            yield StepStart()
+        for index, block in list(self._blocks.items()):
+            if not block.ended:
+                yield from self._end(
+                    index, response.parts[index] if index < len(response.parts) else block.part
+                )
+        yield from self._flush_reasoning()
+        refusal = (response.provider_details or {}).get("refusal")
+        if isinstance(refusal, str) and refusal:
+            # pydantic-ai keeps a refusal out of the parts (and reports content_filter); the
+            # caller still sees what the model said, as a text block of its own.
+            block_id = self._unique_id("refusal", "text", len(self._blocks), exact=False)
+            yield TextStart(id=block_id)
+            yield TextDelta(id=block_id, text=refusal)
+            yield TextEnd(id=block_id)
+        reason = _FINISH_REASONS.get(response.finish_reason, "unknown")
+        yield StepFinish(
+            reason=reason, usage=to_usage(response.usage, self.api, response.provider_name)
+        )
+
+    def fail(self, error: ProviderError) -> Iterator[LLMEvent]:
+        """The ``provider-error`` for an error reported inside the stream (no ``step-finish``)."""
+        if not self._started:
+            self._started = True
+            yield StepStart()
+        yield from self._flush_reasoning()
+        yield error
+
+    # -- parts ---------------------------------------------------------------------------
+
+    def _start(self, index: int, part: pai.ModelResponsePart) -> Iterator[LLMEvent]:
+        if index in self._blocks and not self._blocks[index].ended:
+            yield from self._end(
+                index, self._blocks[index].part
+            )  # a restarted part replaces the old one
+        if not isinstance(part, pai.ThinkingPart):
+            yield from self._flush_reasoning()
+        if isinstance(part, pai.TextPart):
+            block = self._open(index, "text", part, part.id)
+            yield TextStart(id=block.id)
+            if part.content:
+                yield TextDelta(id=block.id, text=part.content)
+        elif isinstance(part, pai.ThinkingPart):
+            block = self._open(index, "reasoning", part, part.id)
+            yield ReasoningStart(id=block.id)
+            if part.content:
+                yield ReasoningDelta(id=block.id, text=part.content)
+        elif isinstance(part, pai.NativeToolCallPart):
+            self._open(index, "native-call", part, part.tool_call_id, name=part.tool_name)
+        elif isinstance(part, pai.NativeToolReturnPart):
+            self._open(index, "native-return", part, part.tool_call_id, name=part.tool_name)
+        elif isinstance(part, pai.ToolCallPart):
+            block = self._open(
+                index, "tool", part, part.tool_call_id, name=part.tool_name, exact=True
+            )
+            yield ToolInputStart(id=block.id, name=block.name)
+            if isinstance(part.args, str):
+                block.string_args = True
+                if part.args:
+                    yield ToolInputDelta(id=block.id, name=block.name, text=part.args)
+        else:  # files, compaction, speech: no turnout event carries them
+            self._open(index, "other", part, None)
+
+    def _delta(self, index: int, delta: pai.ModelResponsePartDelta) -> Iterator[LLMEvent]:
+        block = self._blocks.get(index)
+        if block is None:
+            return
+        if block.part is not None:
+            try:
+                block.part = delta.apply(block.part)  # type: ignore[arg-type]
+            except (ValueError, TypeError):
+                pass
+        if block.ended:
+            return  # late signatures / citations: kept on the part, shown on its end event
+        if isinstance(delta, pai.TextPartDelta) and block.kind == "text" and delta.content_delta:
+            yield TextDelta(id=block.id, text=delta.content_delta)
+        elif (
+            isinstance(delta, pai.ThinkingPartDelta)
+            and block.kind == "reasoning"
+            and delta.content_delta
+        ):
+            yield ReasoningDelta(id=block.id, text=delta.content_delta)
+        elif isinstance(delta, pai.ToolCallPartDelta) and block.kind == "tool":
+            if isinstance(delta.args_delta, str) and delta.args_delta:
+                block.string_args = True
+                yield ToolInputDelta(id=block.id, name=block.name, text=delta.args_delta)
+
+    def _end(self, index: int, part: pai.ModelResponsePart) -> Iterator[LLMEvent]:
+        block = self._blocks.get(index)
+        if block is None or block.ended:
+            return
+        block.ended = True
+        block.part = part
+        if block.kind == "text":
+            yield TextEnd(id=block.id, provider_metadata=_metadata(part))
+        elif block.kind == "reasoning":
+            # OpenAI sends a reasoning item's encrypted content after its summary parts ended:
+            # hold reasoning-end until the reasoning run is over, so its metadata is complete.
+            self._deferred_reasoning.append(index)
+        elif block.kind == "tool":
+            yield from self._tool_call(block, part)
+        elif block.kind == "native-call":
+            assert isinstance(part, pai.NativeToolCallPart)
+            yield ToolCall(
+                id=block.id,
+                name=block.name,
+                input=_native_args(part),
+                provider_executed=True,
+                provider_metadata=_metadata(part),
+            )
+        elif block.kind == "native-return":
+            assert isinstance(part, pai.NativeToolReturnPart)
+            result = ToolResultValue(
+                type="json", value=to_jsonable_python(part.content, fallback=str)
+            )
+            yield ToolResult(
+                id=block.id,
+                name=block.name,
+                result=result,
+                provider_executed=True,
+                provider_metadata=_metadata(part),
+            )
+
+    def _tool_call(self, block: _Block, part: pai.ModelResponsePart) -> Iterator[LLMEvent]:
+        assert isinstance(part, pai.ToolCallPart)
+        args = part.args
+        if isinstance(args, dict) and not block.string_args:
+            # The provider sent structured arguments (no JSON text streamed): one delta of their JSON.
+            yield ToolInputDelta(id=block.id, name=block.name, text=json.dumps(args))
+        yield ToolInputEnd(id=block.id, name=block.name)
+        if args is None or args == "":
+            parsed: Any = {}
+        elif isinstance(args, dict):
+            parsed = args
+        else:
+            try:
+                parsed = json.loads(args)
+            except json.JSONDecodeError as exc:
+                yield ToolError(
+                    id=block.id,
+                    name=block.name,
+                    message=f"the model sent malformed JSON arguments for tool {block.name!r} ({exc}): "
+                    f"{_excerpt(args)}",
+                )
+                return
+        yield ToolCall(
+            id=block.id, name=block.name, input=parsed, provider_metadata=_metadata(part)
+        )
+
+    def _flush_reasoning(self) -> Iterator[LLMEvent]:
+        for index in self._deferred_reasoning:
+            block = self._blocks[index]
+            yield ReasoningEnd(id=block.id, provider_metadata=_metadata(block.part))
+        self._deferred_reasoning.clear()
+
+    def _open(
+        self,
+        index: int,
+        kind: Any,
+        part: Any,
+        preferred: str | None,
+        *,
+        name: str = "",
+        exact: bool = False,
+    ) -> _Block:
+        block_id = self._unique_id(preferred, kind, index, exact=exact)
+        block = _Block(kind=kind, id=block_id, name=name, part=part)
+        self._blocks[index] = block
+        return block
+
+    def _unique_id(self, preferred: str | None, kind: str, index: int, *, exact: bool) -> str:
+        """The part's own id when free (tool calls keep theirs), else ``<id>:<n>`` / ``<kind>-<index>``."""
+        candidate = preferred or f"{kind}-{index}"
+        if exact or candidate not in self._ids:
+            self._ids.add(candidate)
+            return candidate
+        n = 1
+        while f"{candidate}:{n}" in self._ids:
+            n += 1
+        self._ids.add(f"{candidate}:{n}")
+        return f"{candidate}:{n}"
+
+
+def _metadata(part: Any) -> dict[str, dict[str, Any]] | None:
+    signature = getattr(part, "signature", None)
+    details = getattr(part, "provider_details", None)
+    return metadata.write(
+        getattr(part, "provider_name", None),
+        item_id=getattr(part, "id", None),
+        signature=signature,
+        details=to_jsonable_python(details, fallback=str) if details else None,
+    )
+
+
+def _native_args(part: pai.NativeToolCallPart) -> Any:
+    args = part.args
+    if isinstance(args, str):
+        try:
+            return json.loads(args) if args else {}
+        except json.JSONDecodeError:
+            return args
+    return to_jsonable_python(args, fallback=str) if args is not None else {}
+
+
+def _excerpt(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def to_usage(usage: RequestUsage, api: str, provider: str | None = None) -> Usage | None:
+    """pydantic-ai's inclusive ``RequestUsage`` as turnout ``Usage`` (``None`` when none was reported)."""
+    if usage.unmeasured_requests or not usage.has_values():
+        return None
+    known = _REPORTED_BUCKETS.get(api, frozenset())
+    details = dict(usage.details)
+
+    def bucket(name: str, value: int, *, detail: str | None = None) -> int | None:
+        if value or name in known or (detail is not None and detail in details):
+            return value
+        return None
+
+    reasoning = usage.output_reasoning_tokens or details.get("reasoning_tokens", 0)
+    cache_read = bucket("cache_read", usage.cache_read_tokens)
+    cache_write = bucket("cache_write", usage.cache_write_tokens)
+    return Usage(
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        non_cached_input_tokens=max(
+            0, usage.input_tokens - usage.cache_read_tokens - usage.cache_write_tokens
+        ),
+        cache_read_input_tokens=cache_read,
+        cache_write_input_tokens=cache_write,
+        reasoning_tokens=bucket("reasoning", reasoning, detail="reasoning_tokens"),
+        total_tokens=usage.input_tokens + usage.output_tokens,
+        cost=float(usage.cost) if usage.cost is not None else None,
+        provider_metadata={provider or api: details} if details else None,
+    )

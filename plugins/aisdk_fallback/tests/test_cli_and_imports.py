@@ -1,0 +1,112 @@
+"""Must-shows 4 and 5: ``turnout run`` end to end through the CLI with only the core and the
+fallback plugin, and plugin discovery that imports no pydantic-ai / provider SDK."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from fallback_support import LoopbackServer, sse
+
+TURNOUT = Path(sys.executable).parent / "turnout"
+
+_MESSAGE = {
+    "id": "msg_01",
+    "type": "message",
+    "role": "assistant",
+    "model": "claude-x",
+    "content": [],
+    "stop_reason": None,
+    "usage": {"input_tokens": 9, "output_tokens": 1},
+}
+HELLO = sse(
+    {"type": "message_start", "message": _MESSAGE},
+    {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+    {
+        "type": "content_block_delta",
+        "index": 0,
+        "delta": {"type": "text_delta", "text": "Hello from "},
+    },
+    {
+        "type": "content_block_delta",
+        "index": 0,
+        "delta": {"type": "text_delta", "text": "the fallback."},
+    },
+    {"type": "content_block_stop", "index": 0},
+    {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 6}},
+    {"type": "message_stop"},
+)
+
+
+def _env(tmp_path: Path, port: int) -> dict[str, str]:
+    config = tmp_path / "turnout.toml"
+    config.write_text(
+        "[provider.anthropic]\n"
+        f'options = {{apiKey = "test-key", baseURL = "http://127.0.0.1:{port}/v1"}}\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TURNOUT_", "ANTHROPIC_"))}
+    env.update(TURNOUT_CONFIG=str(config), TURNOUT_PLUGINS="aisdk_fallback")
+    return env
+
+
+def test_turnout_run_anthropic_through_the_cli(loopback: LoopbackServer, tmp_path: Path) -> None:
+    loopback.serve(HELLO)
+    args = [str(TURNOUT), "run", "-m", "anthropic/claude-test", "--json", "Say hello"]
+    done = subprocess.run(
+        args,
+        env=_env(tmp_path, loopback.port),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    (request,) = loopback.requests
+    assert request.path == "/v1/messages"
+    assert request.body["model"] == "claude-test"
+    assert request.body["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": "Say hello"}]}
+    ]
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    assert (
+        "".join(e["text"] for e in events if e["type"] == "text-delta")
+        == "Hello from the fallback."
+    )
+    assert events[-1]["type"] == "finish" and events[-1]["reason"] == "stop"
+    assert events[-1]["usage"]["input_tokens"] == 9 and events[-1]["usage"]["output_tokens"] == 6
+    assert "test-key" not in done.stdout + done.stderr
+
+
+def test_discovery_imports_no_provider_sdk(tmp_path: Path) -> None:
+    """``import turnout`` + ``Runtime()`` with this plugin discovered, and a selection through it,
+    import neither pydantic-ai nor a provider SDK."""
+    code = (
+        "import sys, turnout\n"
+        "rt = turnout.Runtime()\n"
+        "assert 'aisdk_fallback' in rt.plugins.infos, sorted(rt.plugins.infos)\n"
+        "selection = rt.select(turnout.LLMRequest(model='anthropic/claude-x', messages=[turnout.user('hi')]))\n"
+        "assert selection.runtime == 'aisdk-fallback', selection\n"
+        "print(sorted(m for m in ('pydantic_ai', 'openai', 'anthropic', 'google.genai', 'mistralai')"
+        " if m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TURNOUT_")}
+    env.update(
+        TURNOUT_PLUGINS="aisdk_fallback",
+        ANTHROPIC_API_KEY="test-key",
+        TURNOUT_CONFIG=str(tmp_path / "none.toml"),
+    )
+    (tmp_path / "none.toml").write_text("", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -1,0 +1,65 @@
+"""Failures: HTTP error statuses raise the core's typed errors (no secrets), in-stream errors
+become ``provider-error``, and the SDKs never retry on their own (the core's transport does)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import turnout
+from fallback_support import LoopbackServer, provider_config, run_fallback
+from turnout import errors
+
+from testsupport import shared_files
+
+ERRORS = [
+    p for p in shared_files("fixtures/real/errors", "*.http.json") if "nonstream" not in p.name
+]
+_EXPECTED = {
+    401: errors.AuthenticationError,
+    403: errors.AuthenticationError,
+    404: errors.InvalidRequestError,
+    400: errors.InvalidRequestError,
+    429: errors.RateLimitError,
+}
+
+
+@pytest.mark.parametrize("path", ERRORS, ids=lambda p: p.name.removesuffix(".http.json"))
+def test_recorded_http_errors_raise_typed_errors(path: Path, loopback: LoopbackServer) -> None:
+    recorded = json.loads(path.read_text(encoding="utf-8"))
+    status = recorded["status"] or 429
+    body = recorded.get("body_raw") or json.dumps(recorded["body"])
+    loopback.serve(
+        body.encode(),
+        status=status,
+        content_type="application/json",
+        headers={"x-should-retry": "false"},
+    )
+    package = "@ai-sdk/anthropic" if "anthropic" in path.name else "@ai-sdk/openai"
+    config = provider_config(loopback.base_url, package, provider="p")
+    with pytest.raises(errors.ProviderHTTPError) as caught:
+        run_fallback(config, turnout.LLMRequest(model="p/m", messages=[turnout.user("hi")]))
+    assert isinstance(caught.value, _EXPECTED[status])
+    assert caught.value.status == status
+    assert "test-key" not in str(caught.value) + caught.value.body
+    assert len(loopback.requests) == 1  # no SDK retry
+
+
+def test_server_errors_are_retried_by_the_core_only(loopback: LoopbackServer) -> None:
+    loopback.serve(
+        b'{"error": {"message": "busy"}}',
+        status=503,
+        content_type="application/json",
+        headers={"retry-after-ms": "1"},
+    )
+    config = provider_config(loopback.base_url, "@ai-sdk/openai-compatible")
+    with pytest.raises(errors.ProviderServerError, match="busy"):
+        run_fallback(config, turnout.LLMRequest(model="p/m", messages=[turnout.user("hi")]))
+    assert len(loopback.requests) == 3  # the core's policy: the first try and at most 2 retries
+
+
+def test_connection_refused_is_a_transport_error() -> None:
+    config = provider_config("http://127.0.0.1:9/v1", "@ai-sdk/openai-compatible")
+    with pytest.raises(errors.TransportError):
+        run_fallback(config, turnout.LLMRequest(model="p/m", messages=[turnout.user("hi")]))

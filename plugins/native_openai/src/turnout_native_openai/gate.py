@@ -1,0 +1,52 @@
+"""The support gate: may the native OpenAI runtime handle this request?
+
+Checked in the reference order; the first failure is the reason given:
+
+1. the native flag is on (``TURNOUT_EXPERIMENTAL_NATIVE_LLM=1``, the config, ``native=True``);
+2. the provider id is ``openai`` or starts with ``opencode``;
+3. the model's package is ``@ai-sdk/openai``;
+4. the provider does not authenticate with OAuth;
+5. an API key is configured.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from turnout.selection import Priority, Verdict
+
+if TYPE_CHECKING:
+    from turnout.config import ResolvedModel, RuntimeFlags
+
+__all__ = ["RUNTIME", "check_support"]
+
+RUNTIME = "native-openai"
+"""The id of the runtime this plugin owns."""
+
+FLAG_OFF = "native runtime is disabled (set TURNOUT_EXPERIMENTAL_NATIVE_LLM=1)"
+NOT_OPENAI_PROVIDER = "provider is not openai or opencode"
+NOT_OPENAI_PACKAGE = "provider package is not OpenAI"
+OAUTH = "OAuth auth is not supported"
+NO_API_KEY = "OpenAI API key is not configured"
+
+
+def check_support(model: ResolvedModel, flags: RuntimeFlags) -> Verdict:
+    """The verdict for ``native-openai``: supported at native priority, or the first reason not."""
+    reason = _decline_reason(model, flags)
+    if reason is not None:
+        return Verdict(RUNTIME, False, reason=reason)
+    return Verdict(RUNTIME, True, priority=Priority.NATIVE)
+
+
+def _decline_reason(model: ResolvedModel, flags: RuntimeFlags) -> str | None:
+    if not flags.native:
+        return FLAG_OFF
+    if model.provider != "openai" and not model.provider.startswith("opencode"):
+        return NOT_OPENAI_PROVIDER
+    if model.package != "@ai-sdk/openai":
+        return NOT_OPENAI_PACKAGE
+    if model.auth == "oauth":
+        return OAUTH
+    if model.api_key is None or not model.api_key.get_secret_value():
+        return NO_API_KEY
+    return None

@@ -1,0 +1,575 @@
+"""OpenAI Responses SSE frames → turnout events, for one provider call.
+
+``parse_responses_stream`` turns the frames of one ``POST /responses`` stream into content
+events followed by one ``step-finish`` (the core numbers steps and emits ``finish``):
+
+- text (``output_text``) and refusals become text blocks keyed by the output item id; a
+  refusal's events carry ``{"openai": {"refusal": True}}``;
+- each reasoning summary part is its own reasoning block ``<item id>:<summary index>``; blocks
+  of an item close at its ``output_item.done`` with ``{"openai": {"itemId",
+  "reasoningEncryptedContent"}}``, the state a follow-up request sends back;
+- function calls stream as ``tool-input-start → tool-input-delta* → tool-input-end →
+  tool-call``; the ``arguments`` of ``output_item.done`` are authoritative;
+- hosted tools (web search, file search, code interpreter, image generation, MCP) become a
+  ``tool-call`` + ``tool-result`` pair with ``provider_executed``; tools OpenAI defines but the
+  client runs (local shell, shell, apply patch, computer use, MCP approval requests) become a
+  ``provider_executed`` ``tool-call`` without a result;
+- ``response.completed`` / ``.incomplete`` / ``.failed`` end the step; nothing after the first
+  of them is read. ``error`` and ``response.failed`` become one ``provider-error``; a call whose
+  arguments never completed (or are not JSON) becomes a ``provider-error`` classified
+  ``truncated``, never a call with guessed input.
+
+Malformed frames, and a stream that ends before a terminal event, raise ``StreamDecodeError``.
+Unknown event types are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+from pydantic_core import from_json
+from turnout.errors import StreamDecodeError
+from turnout.events import (
+    FinishReason,
+    LLMEvent,
+    ProviderError,
+    ReasoningDelta,
+    ReasoningEnd,
+    ReasoningStart,
+    StepFinish,
+    TextDelta,
+    TextEnd,
+    TextStart,
+    ToolCall,
+    ToolInputDelta,
+    ToolInputEnd,
+    ToolInputStart,
+    ToolResult,
+    Usage,
+)
+from turnout.request import ToolResultValue
+
+if TYPE_CHECKING:
+    from turnout.http import HTTPClient
+    from turnout.wire import WireRequest
+
+__all__ = ["finish_reason", "parse_responses_stream", "stream_events", "usage_from_response"]
+
+_TEXT_DELTA = "response.output_text.delta"
+_ARGUMENTS_DELTA = "response.function_call_arguments.delta"
+_FRAME_EXCERPT = 500
+
+# Hosted tools the provider runs: item type → (tool name, input from the item).
+_HOSTED: dict[str, tuple[str, Any]] = {
+    "web_search_call": ("web_search", lambda item: item.get("action") or {}),
+    "web_search_preview_call": ("web_search_preview", lambda item: item.get("action") or {}),
+    "file_search_call": ("file_search", lambda item: {"queries": item.get("queries")}),
+    "code_interpreter_call": (
+        "code_interpreter",
+        lambda item: {"code": item.get("code"), "container_id": item.get("container_id")},
+    ),
+    "image_generation_call": ("image_generation", lambda item: {}),
+    "mcp_call": (
+        "mcp",
+        lambda item: {
+            "server_label": item.get("server_label"),
+            "name": item.get("name"),
+            "arguments": item.get("arguments"),
+        },
+    ),
+}
+
+# Tools OpenAI defines but the client executes: item type → (tool name, input from the item).
+_CLIENT_EXECUTED: dict[str, tuple[str, Any]] = {
+    "local_shell_call": ("local_shell", lambda item: item.get("action") or {}),
+    "shell_call": ("shell", lambda item: item.get("action") or {}),
+    "apply_patch_call": ("apply_patch", lambda item: item.get("operation") or {}),
+    "computer_call": ("computer_use", lambda item: item.get("action") or {}),
+    "mcp_approval_request": (
+        "mcp",
+        lambda item: {
+            "server_label": item.get("server_label"),
+            "name": item.get("name"),
+            "arguments": item.get("arguments"),
+        },
+    ),
+}
+
+_OVERFLOW = re.compile(
+    r"context_length_exceeded|maximum context length|exceeds the context window|"
+    r"prompt is too long|too many tokens|request entity too large",
+    re.IGNORECASE,
+)
+_RETRYABLE_CODES = frozenset(
+    {"server_error", "rate_limit_exceeded", "internal_error", "overloaded"}
+)
+
+
+def usage_from_response(response: Mapping[str, Any]) -> Usage | None:
+    """Map a Responses ``response`` object's ``usage`` to ``Usage`` (``None`` when absent).
+
+    Works for the ``response`` of a terminal stream event and for a non-streaming body alike.
+    Input includes cache reads; output includes reasoning; nothing unknown is made up.
+    """
+    raw = response.get("usage")
+    if not isinstance(raw, Mapping):
+        return None
+    input_tokens = _count(raw.get("input_tokens"))
+    output_tokens = _count(raw.get("output_tokens"))
+    input_details = raw.get("input_tokens_details")
+    output_details = raw.get("output_tokens_details")
+    cached = (
+        _count(input_details.get("cached_tokens")) if isinstance(input_details, Mapping) else None
+    )
+    reasoning = (
+        _count(output_details.get("reasoning_tokens"))
+        if isinstance(output_details, Mapping)
+        else None
+    )
+    total = _count(raw.get("total_tokens"))
+    if total is None and (input_tokens is not None or output_tokens is not None):
+        total = (input_tokens or 0) + (output_tokens or 0)
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        non_cached_input_tokens=None
+        if input_tokens is None
+        else max(0, input_tokens - (cached or 0)),
+        cache_read_input_tokens=cached,
+        reasoning_tokens=reasoning,
+        total_tokens=total,
+        provider_metadata={"openai": dict(raw)},
+    )
+
+
+def finish_reason(response: Mapping[str, Any], *, called_function: bool) -> FinishReason:
+    """Map ``response.incomplete_details.reason`` to a finish reason.
+
+    No reason: ``tool-calls`` when a client function call finished, else ``stop``;
+    ``max_output_tokens`` → ``length``; ``content_filter`` → ``content-filter``; anything else
+    → ``tool-calls`` after a function call, else ``unknown``.
+    """
+    details = response.get("incomplete_details")
+    reason = details.get("reason") if isinstance(details, Mapping) else None
+    if not reason:
+        return "tool-calls" if called_function else "stop"
+    if reason == "max_output_tokens":
+        return "length"
+    if reason == "content_filter":
+        return "content-filter"
+    return "tool-calls" if called_function else "unknown"
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _excerpt(data: str) -> str:
+    return data if len(data) <= _FRAME_EXCERPT else data[:_FRAME_EXCERPT] + "…"
+
+
+@dataclass(slots=True)
+class _PendingCall:
+    call_id: str
+    name: str
+    item_id: str
+    parts: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _ReasoningItem:
+    item_id: str
+    open_blocks: list[str] = field(default_factory=list)
+
+
+class _ResponsesStream:
+    """The parser state of one stream; every method handles one (rare) event type."""
+
+    def __init__(self) -> None:
+        self.text_block: str | None = None  # the text block deltas currently go to
+        self.text_open: dict[str, bool] = {}  # open text block id → is a refusal
+        self.reasoning: dict[str, _ReasoningItem] = {}  # open reasoning items by item id
+        self.reasoning_open: set[str] = set()  # open reasoning block ids
+        self.calls: dict[str, _PendingCall] = {}  # unfinished function calls by item id
+        self.broken: list[tuple[_PendingCall, str]] = []  # finalized calls with unparsable input
+        self.called_function = False
+        self.error_reported = False
+        self.done = False
+        self.handlers: dict[str, Any] = {
+            "response.refusal.delta": self.refusal_delta,
+            "response.reasoning_summary_text.delta": self.reasoning_delta,
+            "response.reasoning_summary.delta": self.reasoning_delta,
+            "response.reasoning_text.delta": self.reasoning_text_delta,
+            "response.reasoning_summary_part.added": self.reasoning_part_added,
+            "response.output_item.added": self.item_added,
+            "response.output_item.done": self.item_done,
+            "response.completed": self.completed,
+            "response.incomplete": self.completed,
+            "response.failed": self.failed,
+            "error": self.error,
+        }
+
+    # -- text -------------------------------------------------------------------------------
+
+    def open_text(self, block: str, *, refusal: bool = False) -> Iterator[LLMEvent]:
+        """Make ``block`` the current text block, opening it on its first delta."""
+        self.text_block = block
+        if block not in self.text_open:
+            self.text_open[block] = refusal
+            yield TextStart(id=block, provider_metadata=_text_metadata(block, refusal))
+
+    def close_text(self, block: str) -> Iterator[LLMEvent]:
+        refusal = self.text_open.pop(block)
+        if self.text_block == block:
+            self.text_block = None
+        yield TextEnd(id=block, provider_metadata=_text_metadata(block, refusal))
+
+    def refusal_delta(self, event: dict[str, Any]) -> Iterator[LLMEvent]:
+        delta = event.get("delta")
+        if delta:
+            block = event.get("item_id") or "text-0"
+            yield from self.open_text(block, refusal=True)
+            yield TextDelta(id=block, text=delta, provider_metadata={"openai": {"refusal": True}})
+
+    # -- reasoning --------------------------------------------------------------------------
+
+    def open_reasoning(self, item_id: str, block: str) -> Iterator[LLMEvent]:
+        item = self.reasoning.get(item_id)
+        if item is None:
+            item = self.reasoning[item_id] = _ReasoningItem(item_id)
+        if block not in self.reasoning_open:
+            self.reasoning_open.add(block)
+            item.open_blocks.append(block)
+            yield ReasoningStart(id=block, provider_metadata={"openai": {"itemId": item_id}})
+
+    def reasoning_delta(self, event: dict[str, Any]) -> Iterator[LLMEvent]:
+        delta = event.get("delta")
+        if delta:
+            item_id = event.get("item_id") or "reasoning-0"
+            block = f"{item_id}:{event.get('summary_index') or 0}"
+            if block not in self.reasoning_open:
+                yield from self.open_reasoning(item_id, block)
+            yield ReasoningDelta(id=block, text=delta)
+
+    def reasoning_text_delta(self, event: dict[str, Any]) -> Iterator[LLMEvent]:
+        delta = event.get("delta")
+        if delta:
+            item_id = event.get("item_id") or "reasoning-0"
+            block = f"{item_id}:{event.get('content_index') or 0}"
+            if block not in self.reasoning_open:
+                yield from self.open_reasoning(item_id, block)
+            yield ReasoningDelta(id=block, text=delta)
+
+    def reasoning_part_added(self, event: dict[str, Any]) -> Iterator[LLMEvent]:
+        item_id = event.get("item_id") or "reasoning-0"
+        yield from self.open_reasoning(item_id, f"{item_id}:{event.get('summary_index') or 0}")
+
+    def close_reasoning(self, item_id: str, encrypted: str | None) -> Iterator[LLMEvent]:
+        if (
+            item_id not in self.reasoning
+        ):  # nothing streamed: still one block, so the state can go back
+            yield from self.open_reasoning(item_id, f"{item_id}:0")
+        item = self.reasoning.pop(item_id)
+        metadata = {"openai": {"itemId": item_id, "reasoningEncryptedContent": encrypted}}
+        for block in item.open_blocks:
+            self.reasoning_open.discard(block)
+            yield ReasoningEnd(id=block, provider_metadata=metadata)
+
+    # -- output items -----------------------------------------------------------------------
+
+    def item_added(self, event: dict[str, Any]) -> Iterator[LLMEvent]:
+        item = event.get("item") or {}
+        kind = item.get("type")
+        if kind == "function_call" and item.get("id"):
+            call = self.register_call(item)
+            yield ToolInputStart(
+                id=call.call_id,
+                name=call.name,
+                provider_metadata={"openai": {"itemId": call.item_id}},
+            )
+        elif kind == "reasoning" and item.get("id"):
+            yield from self.open_reasoning(item["id"], f"{item['id']}:0")
+
+    def register_call(self, item: Mapping[str, Any]) -> _PendingCall:
+        item_id = item["id"]
+        call = _PendingCall(
+            call_id=item.get("call_id") or item_id, name=item.get("name") or "", item_id=item_id
+        )
+        if item.get("arguments"):
+            call.parts.append(item["arguments"])
+        self.calls[item_id] = call
+        return call
+
+    def item_done(self, event: dict[str, Any]) -> Iterator[LLMEvent]:
+        item = event.get("item") or {}
+        kind = item.get("type")
+        if kind == "message":
+            block = item.get("id")
+            if block in self.text_open:
+                yield from self.close_text(block)
+        elif kind == "function_call":
+            yield from self.finish_call(item)
+        elif kind == "reasoning" and item.get("id"):
+            yield from self.close_reasoning(item["id"], item.get("encrypted_content"))
+        elif kind in _HOSTED:
+            name, make_input = _HOSTED[kind]
+            item_id = item.get("id") or ""
+            metadata = {"openai": {"itemId": item_id}}
+            yield ToolCall(
+                id=item_id,
+                name=name,
+                input=make_input(item),
+                provider_executed=True,
+                provider_metadata=metadata,
+            )
+            error = item.get("error")
+            result = (
+                ToolResultValue(type="error", value=error)
+                if error
+                else ToolResultValue(type="json", value=item)
+            )
+            yield ToolResult(
+                id=item_id,
+                name=name,
+                result=result,
+                provider_executed=True,
+                provider_metadata=metadata,
+            )
+        elif kind in _CLIENT_EXECUTED:
+            name, make_input = _CLIENT_EXECUTED[kind]
+            item_id = item.get("id") or ""
+            yield ToolCall(
+                id=item.get("call_id") or item_id,
+                name=name,
+                input=make_input(item),
+                provider_executed=True,
+                provider_metadata={"openai": {"itemId": item_id, "itemType": kind}},
+            )
+
+    def finish_call(self, item: Mapping[str, Any]) -> Iterator[LLMEvent]:
+        item_id = item.get("id")
+        if not item_id or not item.get("name"):
+            raise StreamDecodeError("OpenAI Responses function call item without id or name")
+        call = self.calls.pop(item_id, None)
+        if call is None:
+            call = self.register_call(item)
+            del self.calls[item_id]
+            yield ToolInputStart(
+                id=call.call_id, name=call.name, provider_metadata={"openai": {"itemId": item_id}}
+            )
+        arguments = item.get("arguments")
+        text = arguments if isinstance(arguments, str) else "".join(call.parts)
+        try:
+            parsed = from_json(text) if text.strip() else {}
+        except ValueError:
+            self.broken.append((call, text))
+            return  # reported as truncated at the terminal event; never a guessed call
+        self.called_function = True
+        metadata = {"openai": {"itemId": item_id}}
+        yield ToolInputEnd(id=call.call_id, name=call.name, provider_metadata=metadata)
+        yield ToolCall(id=call.call_id, name=call.name, input=parsed, provider_metadata=metadata)
+
+    # -- terminal events --------------------------------------------------------------------
+
+    def close_all(self) -> Iterator[LLMEvent]:
+        for item_id in list(self.reasoning):
+            yield from self.close_reasoning(item_id, None)
+        for block in list(self.text_open):
+            yield from self.close_text(block)
+
+    def truncated(self, terminal: str, response: Mapping[str, Any]) -> Iterator[LLMEvent]:
+        """One ``provider-error`` per call whose arguments never became valid JSON."""
+        details = response.get("incomplete_details")
+        incomplete = details.get("reason") if isinstance(details, Mapping) else None
+        unfinished = [(call, "".join(call.parts), False) for call in self.calls.values()]
+        finalized = [(call, text, True) for call, text in self.broken]
+        for call, text, item_finalized in finalized + unfinished:
+            if terminal == "response.incomplete":
+                cause = "provider-truncated"
+                message = "truncated tool call"
+            elif terminal == "response.completed":
+                cause = "incomplete-buffer"
+                message = "finalized an incomplete argument buffer for tool call"
+            else:
+                cause = "stream-ended"
+                message = "stream ended early with incomplete tool call"
+            size = len(text.encode())
+            reason = f", reason={incomplete}" if incomplete else ""
+            failure: dict[str, Any] = {
+                "toolArgumentFailure": cause,
+                "argumentBytes": size,
+                "terminalEvent": terminal,
+                "itemFinalized": item_finalized,
+                "itemId": call.item_id,
+            }
+            if incomplete:
+                failure["incompleteReason"] = incomplete
+            yield ProviderError(
+                message=f"OpenAI Responses {message} {call.name} "
+                f"({size} argument bytes, {terminal}{reason})",
+                code="truncated",
+                retryable=True,
+                provider_metadata={"openai": failure},
+            )
+        self.calls.clear()
+        self.broken.clear()
+
+    def completed(self, event: dict[str, Any]) -> Iterator[LLMEvent]:
+        response = event.get("response") or {}
+        self.done = True
+        yield from self.close_all()
+        reason = finish_reason(response, called_function=self.called_function)
+        if self.calls or self.broken:
+            yield from self.truncated(event["type"], response)
+            reason = "length" if reason == "length" else "error"
+        yield StepFinish(
+            reason=reason,
+            usage=usage_from_response(response),
+            provider_metadata=_step_metadata(response),
+        )
+
+    def failed(self, event: dict[str, Any]) -> Iterator[LLMEvent]:
+        response = event.get("response") or {}
+        self.done = True
+        yield from self.close_all()
+        yield from self.truncated("response.failed", response)
+        if not self.error_reported:
+            yield _provider_error(event, "OpenAI Responses response failed")
+        yield StepFinish(
+            reason="error",
+            usage=usage_from_response(response),
+            provider_metadata=_step_metadata(response),
+        )
+
+    def error(self, event: dict[str, Any]) -> Iterator[LLMEvent]:
+        if not self.error_reported:
+            self.error_reported = True
+            yield _provider_error(event, "OpenAI Responses stream error")
+
+    def ended(self) -> Iterator[LLMEvent]:
+        """The byte stream ended without a terminal event."""
+        if not self.error_reported:
+            raise StreamDecodeError(
+                "OpenAI Responses stream ended before response.completed, "
+                "response.incomplete or response.failed"
+            )
+        yield from self.close_all()
+        yield from self.truncated("error", {})
+        yield StepFinish(reason="error")
+
+
+def _text_metadata(block: str, refusal: bool) -> dict[str, dict[str, Any]]:
+    return (
+        {"openai": {"itemId": block, "refusal": True}} if refusal else {"openai": {"itemId": block}}
+    )
+
+
+def _step_metadata(response: Mapping[str, Any]) -> dict[str, dict[str, Any]] | None:
+    metadata = {
+        key: response[field_name]
+        for key, field_name in (("responseId", "id"), ("serviceTier", "service_tier"))
+        if response.get(field_name) is not None
+    }
+    return {"openai": metadata} if metadata else None
+
+
+def _provider_error(event: Mapping[str, Any], fallback: str) -> ProviderError:
+    """``<code>: <message>`` from the event, its ``error`` object, or its ``response.error``."""
+    code = message = None
+    response = event.get("response")
+    for source in (
+        event,
+        event.get("error"),
+        response.get("error") if isinstance(response, Mapping) else None,
+    ):
+        if isinstance(source, Mapping):
+            code = code or (source.get("code") if isinstance(source.get("code"), str) else None)
+            message = message or (
+                source.get("message") if isinstance(source.get("message"), str) else None
+            )
+    text = f"{code}: {message}" if code and message else message or code or fallback
+    classification = (
+        "context-overflow" if _OVERFLOW.search(f"{code or ''} {message or ''}") else code
+    )
+    return ProviderError(
+        message=text,
+        code=classification,
+        retryable=True if code in _RETRYABLE_CODES else None,
+        provider_metadata={"openai": {"responseId": response["id"]}}
+        if isinstance(response, Mapping) and response.get("id")
+        else None,
+    )
+
+
+async def parse_responses_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LLMEvent]:
+    """Events of one Responses stream, from SSE frames (objects with a ``data`` string).
+
+    The hot path (text and argument deltas, nearly every event) costs one JSON decode, one
+    comparison, one event and one ``yield``; everything else goes through a handler table.
+    """
+    state = _ResponsesStream()
+    handlers = state.handlers
+    calls = state.calls
+    data = ""
+    try:
+        async for frame in frames:
+            data = frame.data
+            try:
+                event = from_json(data)
+                kind = event["type"]
+            except (ValueError, TypeError, KeyError):
+                if not data.strip() or data.strip() == "[DONE]":
+                    continue
+                raise StreamDecodeError(
+                    "Invalid OpenAI Responses stream event", frame=_excerpt(data)
+                ) from None
+            if kind == _TEXT_DELTA:
+                delta = event["delta"]
+                if delta:
+                    block = event.get("item_id") or "text-0"
+                    if block != state.text_block:
+                        for opened in state.open_text(block):
+                            yield opened
+                    yield TextDelta(id=block, text=delta)
+                continue
+            if kind == _ARGUMENTS_DELTA:
+                delta = event["delta"]
+                if delta:
+                    call = calls.get(event.get("item_id"))
+                    if call is None:
+                        raise StreamDecodeError(
+                            "OpenAI Responses tool argument delta is missing its tool call",
+                            frame=_excerpt(data),
+                        )
+                    call.parts.append(delta)
+                    yield ToolInputDelta(id=call.call_id, name=call.name, text=delta)
+                continue
+            handler = handlers.get(kind)
+            if handler is not None:
+                for produced in handler(event):
+                    yield produced
+                if state.done:
+                    return
+    except (ValidationError, KeyError, TypeError, AttributeError) as exc:
+        raise StreamDecodeError(
+            f"Invalid OpenAI Responses stream event ({type(exc).__name__})", frame=_excerpt(data)
+        ) from None
+    for produced in state.ended():
+        yield produced
+
+
+async def stream_events(wire: WireRequest, http: HTTPClient) -> AsyncIterator[LLMEvent]:
+    """Send ``wire`` through the core's HTTP client and parse the Responses stream it returns.
+
+    HTTP error statuses and transport failures are raised by ``http.stream`` as typed errors;
+    leaving the iteration early closes the connection.
+    """
+    from turnout.sse import aiter_sse
+
+    async with http.stream(wire) as response:
+        async for event in parse_responses_stream(aiter_sse(response.aiter_bytes())):
+            yield event

@@ -1,0 +1,181 @@
+"""Every real recorded Responses stream, replayed through ``Runtime.stream`` with native on.
+
+The expectations are read from the recording's own terminal event (``response.completed`` /
+``.incomplete`` / ``.failed``), not from the parser: text, client tool calls, hosted tool calls,
+reasoning, usage and the finish reason must all agree with what OpenAI said at the end.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from turnout.events import (
+    Finish,
+    ProviderError,
+    ReasoningDelta,
+    ReasoningEnd,
+    StepFinish,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+)
+from turnout.guard import check_events
+
+from plugins.native_openai.tests.responses_support import (
+    RECORDED_STREAMS,
+    TEST_KEY,
+    replay_body,
+    sse_payloads,
+)
+
+TERMINAL = ("response.completed", "response.incomplete", "response.failed")
+# The names the Responses API reference gives each provider tool item (spec, not parser code).
+HOSTED = {
+    "web_search_call": "web_search",
+    "file_search_call": "file_search",
+    "code_interpreter_call": "code_interpreter",
+    "image_generation_call": "image_generation",
+    "mcp_call": "mcp",
+}
+CLIENT_EXECUTED = {
+    "local_shell_call": "local_shell",
+    "shell_call": "shell",
+    "apply_patch_call": "apply_patch",
+    "computer_call": "computer_use",
+    "mcp_approval_request": "mcp",
+}
+
+
+def test_every_recording_is_replayed(recorded_dir: Path) -> None:
+    assert RECORDED_STREAMS, f"no .sse files under {recorded_dir}"
+    assert sorted(recorded_dir.glob("*.sse")) == RECORDED_STREAMS
+
+
+def _expected(terminal: dict[str, Any]) -> dict[str, Any]:
+    response = terminal["response"]
+    output = response.get("output") or []
+    text = "".join(
+        part.get("text") or part.get("refusal") or ""
+        for item in output
+        if item["type"] == "message"
+        for part in item["content"]
+    )
+    calls = [
+        (item["call_id"], item["name"], json.loads(item["arguments"] or "{}"))
+        for item in output
+        if item["type"] == "function_call"
+    ]
+    hosted = [(item["id"], HOSTED[item["type"]]) for item in output if item["type"] in HOSTED]
+    provider_calls = [
+        (item["id"], HOSTED[item["type"]])
+        if item["type"] in HOSTED
+        else (item.get("call_id") or item["id"], CLIENT_EXECUTED[item["type"]])
+        for item in output
+        if item["type"] in HOSTED or item["type"] in CLIENT_EXECUTED
+    ]
+    reasoning = "".join(
+        summary["text"]
+        for item in output
+        if item["type"] == "reasoning"
+        for summary in item.get("summary") or []
+    )
+    encrypted = {
+        item["id"]: item.get("encrypted_content") for item in output if item["type"] == "reasoning"
+    }
+    usage = response.get("usage")
+    expected_usage = None
+    if usage:
+        cached = (usage.get("input_tokens_details") or {}).get("cached_tokens")
+        expected_usage = {
+            "input_tokens": usage["input_tokens"],
+            "cache_read_input_tokens": cached,
+            "non_cached_input_tokens": usage["input_tokens"] - (cached or 0),
+            "output_tokens": usage["output_tokens"],
+            "reasoning_tokens": (usage.get("output_tokens_details") or {}).get("reasoning_tokens"),
+            "total_tokens": usage["total_tokens"],
+        }
+    reason = (response.get("incomplete_details") or {}).get("reason")
+    if terminal["type"] == "response.failed":
+        finish = "error"
+    elif reason == "max_output_tokens":
+        finish = "length"
+    elif reason == "content_filter":
+        finish = "content-filter"
+    else:
+        finish = "tool-calls" if calls else "stop"
+    return {
+        "text": text,
+        "calls": calls,
+        "hosted": hosted,
+        "provider_calls": provider_calls,
+        "reasoning": reasoning,
+        "encrypted": encrypted,
+        "usage": expected_usage,
+        "finish": finish,
+        "response_id": response["id"],
+        "failed": terminal["type"] == "response.failed",
+    }
+
+
+@pytest.mark.parametrize("path", RECORDED_STREAMS, ids=lambda path: path.stem)
+def test_recorded_stream_matches_its_terminal_event(path: Path) -> None:
+    body = path.read_text()
+    terminal = next(payload for payload in sse_payloads(body) if payload["type"] in TERMINAL)
+    expected = _expected(terminal)
+
+    events, sent = replay_body(body.encode())
+
+    check_events(events)
+    assert len(sent) == 1
+    assert str(sent[0].url) == "https://api.openai.com/v1/responses"
+    assert sent[0].headers["authorization"] == f"Bearer {TEST_KEY}"
+    assert json.loads(sent[0].content)["stream"] is True
+
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == expected["text"]
+    assert "".join(e.text for e in events if isinstance(e, ReasoningDelta)) == expected["reasoning"]
+    calls = [e for e in events if isinstance(e, ToolCall)]
+    assert [(c.id, c.name, c.input) for c in calls if not c.provider_executed] == expected["calls"]
+    hosted_results = {e.id: e for e in events if isinstance(e, ToolResult) and e.provider_executed}
+    assert [(c.id, c.name) for c in calls if c.provider_executed] == expected["provider_calls"]
+    assert sorted(hosted_results) == sorted(item_id for item_id, _ in expected["hosted"])
+    # host tools ran (and, with none registered, answered with an error) for every client call
+    client_results = [e for e in events if isinstance(e, ToolResult) and not e.provider_executed]
+    assert sorted(r.id for r in client_results) == sorted(
+        call_id for call_id, _, _ in expected["calls"]
+    )
+
+    # Every reasoning item closes with its continuation state. OpenAI re-encrypts the blob for
+    # the terminal event, so only its presence can be compared with it.
+    ends = [e.provider_metadata["openai"] for e in events if isinstance(e, ReasoningEnd)]  # type: ignore[index]
+    assert {end["itemId"] for end in ends} == set(expected["encrypted"])
+    for end in ends:
+        assert bool(end["reasoningEncryptedContent"]) == bool(expected["encrypted"][end["itemId"]])
+
+    (step_finish,) = [e for e in events if isinstance(e, StepFinish)]
+    finish = events[-1]
+    assert isinstance(finish, Finish)
+    assert step_finish.reason == finish.reason == expected["finish"]
+    assert step_finish.provider_metadata == {
+        "openai": {
+            "responseId": expected["response_id"],
+            **(
+                {"serviceTier": terminal["response"]["service_tier"]}
+                if terminal["response"].get("service_tier")
+                else {}
+            ),
+        }
+    }
+    if expected["usage"] is None:
+        assert finish.usage is None
+    else:
+        assert finish.usage is not None
+        got = finish.usage.model_dump(
+            exclude={"provider_metadata", "cost", "cache_write_input_tokens"}
+        )
+        assert got == expected["usage"]
+        assert finish.usage.provider_metadata == {"openai": terminal["response"]["usage"]}
+    errors = [e for e in events if isinstance(e, ProviderError)]
+    assert len(errors) == (1 if expected["failed"] else 0)
