@@ -21,7 +21,7 @@ import asyncio
 import json
 import statistics
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import httpx2
 from turnout.sse import SSEDecoder, aiter_sse
@@ -112,9 +112,7 @@ def decode_httpx2_lines(chunks: list[bytes]) -> int:
     return asyncio.run(_httpx2_lines(chunks))
 
 
-def measure(
-    contenders: dict[str, Callable[[list[bytes]], int]], chunks: list[bytes]
-) -> dict[str, float]:
+def measure(contenders: Mapping[str, Callable[[list[bytes]], int]], chunks: list[bytes]) -> dict[str, float]:
     """Median seconds per run of each contender, interleaved over ``ROUNDS`` rounds."""
     times: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(ROUNDS):
@@ -130,10 +128,7 @@ def measure(
 def main() -> None:
     chunks = build_chunks()
     size = sum(map(len, chunks))
-    print(
-        f"{len(chunks):,} events, {size / 1e6:.1f} MB, one chunk per event,"
-        f" median of {ROUNDS} rounds"
-    )
+    print(f"{len(chunks):,} events, {size / 1e6:.1f} MB, one chunk per event, median of {ROUNDS} rounds")
     contenders = {
         "turnout SSEDecoder": decode_turnout,
         "naive line reader": decode_naive_lines,

@@ -24,47 +24,97 @@ def sse(events: list[dict[str, Any]]) -> str:
 
 
 def response(rid: str, status: str, output: list[dict[str, Any]], usage: dict[str, Any] | None) -> dict[str, Any]:
-    return {"id": rid, "object": "response", "created_at": 1763900000, "status": status, "model": MODEL,
-            "output": output, "usage": usage, "incomplete_details": None, "error": None}
+    return {
+        "id": rid,
+        "object": "response",
+        "created_at": 1763900000,
+        "status": status,
+        "model": MODEL,
+        "output": output,
+        "usage": usage,
+        "incomplete_details": None,
+        "error": None,
+    }
 
 
 def usage(inp: int, out: int, cached: int = 0, reasoning: int = 0) -> dict[str, Any]:
-    return {"input_tokens": inp, "input_tokens_details": {"cached_tokens": cached}, "output_tokens": out,
-            "output_tokens_details": {"reasoning_tokens": reasoning}, "total_tokens": inp + out}
+    return {
+        "input_tokens": inp,
+        "input_tokens_details": {"cached_tokens": cached},
+        "output_tokens": out,
+        "output_tokens_details": {"reasoning_tokens": reasoning},
+        "total_tokens": inp + out,
+    }
 
 
 def text_stream(rid: str, mid: str, text: str, use: dict[str, Any]) -> str:
     words = [w + " " for w in text.split(" ")]
     words[-1] = words[-1].rstrip()
-    item = {"id": mid, "type": "message", "status": "completed", "role": "assistant",
-            "content": [{"type": "output_text", "annotations": [], "text": text}]}
-    events = [{"type": "response.created", "response": response(rid, "in_progress", [], None)},
-              {"type": "response.output_item.added", "output_index": 0,
-               "item": {**item, "status": "in_progress", "content": []}},
-              {"type": "response.content_part.added", "item_id": mid, "output_index": 0, "content_index": 0,
-               "part": {"type": "output_text", "annotations": [], "text": ""}}]
-    events += [{"type": "response.output_text.delta", "item_id": mid, "output_index": 0, "content_index": 0,
-                "delta": w} for w in words]
-    events += [{"type": "response.output_text.done", "item_id": mid, "output_index": 0, "content_index": 0,
-                "text": text},
-               {"type": "response.output_item.done", "output_index": 0, "item": item},
-               {"type": "response.completed", "response": response(rid, "completed", [item], use)}]
+    item = {
+        "id": mid,
+        "type": "message",
+        "status": "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "annotations": [], "text": text}],
+    }
+    events = [
+        {"type": "response.created", "response": response(rid, "in_progress", [], None)},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {**item, "status": "in_progress", "content": []},
+        },
+        {
+            "type": "response.content_part.added",
+            "item_id": mid,
+            "output_index": 0,
+            "content_index": 0,
+            "part": {"type": "output_text", "annotations": [], "text": ""},
+        },
+    ]
+    events += [
+        {"type": "response.output_text.delta", "item_id": mid, "output_index": 0, "content_index": 0, "delta": w}
+        for w in words
+    ]
+    events += [
+        {"type": "response.output_text.done", "item_id": mid, "output_index": 0, "content_index": 0, "text": text},
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        {"type": "response.completed", "response": response(rid, "completed", [item], use)},
+    ]
     return sse(events)
 
 
 def call_stream(rid: str, fid: str, call_id: str, name: str, arguments: str, use: dict[str, Any]) -> str:
-    item = {"id": fid, "type": "function_call", "status": "completed", "arguments": arguments,
-            "call_id": call_id, "name": name}
-    events = [{"type": "response.created", "response": response(rid, "in_progress", [], None)},
-              {"type": "response.output_item.added", "output_index": 0,
-               "item": {**item, "status": "in_progress", "arguments": ""}}]
+    item = {
+        "id": fid,
+        "type": "function_call",
+        "status": "completed",
+        "arguments": arguments,
+        "call_id": call_id,
+        "name": name,
+    }
+    events = [
+        {"type": "response.created", "response": response(rid, "in_progress", [], None)},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {**item, "status": "in_progress", "arguments": ""},
+        },
+    ]
     for start in range(0, len(arguments), 4):
-        events.append({"type": "response.function_call_arguments.delta", "item_id": fid, "output_index": 0,
-                       "delta": arguments[start:start + 4]})
-    events += [{"type": "response.function_call_arguments.done", "item_id": fid, "output_index": 0,
-                "arguments": arguments},
-               {"type": "response.output_item.done", "output_index": 0, "item": item},
-               {"type": "response.completed", "response": response(rid, "completed", [item], use)}]
+        events.append(
+            {
+                "type": "response.function_call_arguments.delta",
+                "item_id": fid,
+                "output_index": 0,
+                "delta": arguments[start : start + 4],
+            }
+        )
+    events += [
+        {"type": "response.function_call_arguments.done", "item_id": fid, "output_index": 0, "arguments": arguments},
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        {"type": "response.completed", "response": response(rid, "completed", [item], use)},
+    ]
     return sse(events)
 
 
@@ -79,19 +129,37 @@ def interaction(when: str, body: str) -> dict[str, Any]:
 def main() -> None:
     cassette = {
         "version": 1,
-        "metadata": {"name": "turnout-demo", "notes": "Hand-written sample exchanges for `turnout demo`; "
-                     "`when` says which request each answers (plain, tools offered, tool output sent back)."},
+        "metadata": {
+            "name": "turnout-demo",
+            "notes": "Hand-written sample exchanges for `turnout demo`; "
+            "`when` says which request each answers (plain, tools offered, tool output sent back).",
+        },
         "interactions": [
-            interaction("plain", text_stream(
-                "resp_demo_plain", "msg_demo_plain",
-                "A turnout is the railway switch that sets the points: each request runs down the native "
-                "track or the fallback track, and the events look the same either way.",
-                usage(42, 31, cached=16))),
-            interaction("tools", call_stream(
-                "resp_demo_call", "fc_demo_call", "call_demo_paris", "get_weather", '{"city":"Paris"}',
-                usage(88, 17))),
-            interaction("tool-output", text_stream(
-                "resp_demo_answer", "msg_demo_answer", "It is 21 °C and sunny in Paris.", usage(121, 12))),
+            interaction(
+                "plain",
+                text_stream(
+                    "resp_demo_plain",
+                    "msg_demo_plain",
+                    "A turnout is the railway switch that sets the points: each request runs down the native "
+                    "track or the fallback track, and the events look the same either way.",
+                    usage(42, 31, cached=16),
+                ),
+            ),
+            interaction(
+                "tools",
+                call_stream(
+                    "resp_demo_call",
+                    "fc_demo_call",
+                    "call_demo_paris",
+                    "get_weather",
+                    '{"city":"Paris"}',
+                    usage(88, 17),
+                ),
+            ),
+            interaction(
+                "tool-output",
+                text_stream("resp_demo_answer", "msg_demo_answer", "It is 21 °C and sunny in Paris.", usage(121, 12)),
+            ),
         ],
     }
     OUT.write_text(json.dumps(cassette, indent=2, ensure_ascii=False) + "\n")

@@ -45,15 +45,23 @@ WIRE_SCRIPT = textwrap.dedent("""
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv that sees this environment's packages, with the example pip-installed into it."""
     root = tmp_path_factory.mktemp("third-party")
-    subprocess.run([sys.executable, "-m", "uv", "venv", "--quiet", "--python", sys.executable, str(root / "venv")],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "uv", "venv", "--quiet", "--python", sys.executable, str(root / "venv")], check=True
+    )
     python = root / "venv" / "bin" / "python"
-    site_packages = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                   capture_output=True, text=True, check=True).stdout.strip()
+    site_packages = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (Path(site_packages) / "_turnout_workspace.pth").write_text(
-        f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
-    subprocess.run([sys.executable, "-m", "uv", "pip", "install", "--quiet", "--python", str(python),
-                    "--no-deps", str(EXAMPLE)], check=True)
+        f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n"
+    )
+    subprocess.run(
+        [sys.executable, "-m", "uv", "pip", "install", "--quiet", "--python", str(python), "--no-deps", str(EXAMPLE)],
+        check=True,
+    )
     return python
 
 
@@ -77,8 +85,15 @@ def test_its_veto_is_respected_and_reported_by_explain(venv: Path, tmp_path: Pat
     assert plain["runtime"] == "native-openai"
     assert internal["runtime"] == "aisdk-fallback"
     veto = [v for v in internal["verdicts"] if v["plugin"] == "team_policy"]
-    assert veto == [{"plugin": "team_policy", "runtime": "native-openai", "supported": False,
-                     "reason": "team policy: internal prompts stay on the fallback", "priority": 50}]
+    assert veto == [
+        {
+            "plugin": "team_policy",
+            "runtime": "native-openai",
+            "supported": False,
+            "reason": "team policy: internal prompts stay on the fallback",
+            "priority": 50,
+        }
+    ]
     assert "team policy" in internal["declined"]["native-openai"]
 
 

@@ -12,9 +12,14 @@ from turnout import LLMEvent, Verdict
 class ScriptedRuntime:
     """A plugin owning runtime ``runtime`` that streams one scripted step per provider call."""
 
-    def __init__(self, steps: Sequence[Sequence[LLMEvent]] | Callable[[int], Sequence[LLMEvent]],
-                 runtime: str = "scripted", priority: int = turnout.Priority.DEFAULT,
-                 fail_lowering: Exception | None = None, fail_stream: Exception | None = None) -> None:
+    def __init__(
+        self,
+        steps: Sequence[Sequence[LLMEvent]] | Callable[[int], Sequence[LLMEvent]],
+        runtime: str = "scripted",
+        priority: int = turnout.Priority.DEFAULT,
+        fail_lowering: Exception | None = None,
+        fail_stream: Exception | None = None,
+    ) -> None:
         self.steps = steps
         self.runtime = runtime
         self.priority = priority
@@ -59,8 +64,9 @@ def text_step(text: str, reason: Any = "stop", usage: turnout.Usage | None = Non
     """A step that says ``text`` in one block."""
     return [
         turnout.TextDelta(id="t", text=text),
-        turnout.StepFinish(reason=reason, usage=usage or turnout.Usage(input_tokens=3, output_tokens=2,
-                                                                         total_tokens=5)),
+        turnout.StepFinish(
+            reason=reason, usage=usage or turnout.Usage(input_tokens=3, output_tokens=2, total_tokens=5)
+        ),
     ]
 
 
@@ -73,8 +79,7 @@ def call_step(name: str, args: str, call_id: str = "call_1") -> list[LLMEvent]:
         turnout.ToolInputDelta(id=call_id, name=name, text=args),
         turnout.ToolInputEnd(id=call_id, name=name),
         turnout.ToolCall(id=call_id, name=name, input=json.loads(args)),
-        turnout.StepFinish(reason="tool-calls", usage=turnout.Usage(input_tokens=10, output_tokens=5,
-                                                                    total_tokens=15)),
+        turnout.StepFinish(reason="tool-calls", usage=turnout.Usage(input_tokens=10, output_tokens=5, total_tokens=15)),
     ]
 
 

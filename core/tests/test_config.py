@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from turnout.config import Config, RuntimeFlags, load_config
 from turnout.errors import ConfigError
 
@@ -24,8 +23,16 @@ def test_a_missing_env_template_means_no_key() -> None:
 
 
 def test_per_model_package_override_and_headers() -> None:
-    config = Config.from_data({"provider": {"opencode": {"options": {"headers": {"x-team": "{env:TEAM}", "n": 3}},
-                                                         "models": {"gpt-5.2-codex": {"provider": {"npm": "@ai-sdk/openai"}}}}}})
+    config = Config.from_data(
+        {
+            "provider": {
+                "opencode": {
+                    "options": {"headers": {"x-team": "{env:TEAM}", "n": 3}},
+                    "models": {"gpt-5.2-codex": {"provider": {"npm": "@ai-sdk/openai"}}},
+                }
+            }
+        }
+    )
     codex = config.resolve("opencode/gpt-5.2-codex", env={"TEAM": "search"})
     other = config.resolve("opencode/anything", env={})
     assert codex.package == "@ai-sdk/openai"
@@ -39,7 +46,7 @@ def test_base_url_option_wins_over_api() -> None:
 
 
 def test_unknown_provider_is_a_config_error_naming_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="unknown provider 'nope'.*openai"):
+    with pytest.raises(ConfigError, match=r"unknown provider 'nope'.*openai"):
         Config.from_data({}).resolve("nope/model")
 
 
@@ -73,8 +80,9 @@ def test_json_config_and_env_search(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_merge_under_keeps_local_values() -> None:
     config = Config.from_data({"provider": {"opencode": {"options": {"apiKey": "local"}}}})
-    config.merge_under({"provider": {"opencode": {"options": {"apiKey": "remote", "baseURL": "https://proxy/v1"}}}},
-                       source="console")
+    config.merge_under(
+        {"provider": {"opencode": {"options": {"apiKey": "remote", "baseURL": "https://proxy/v1"}}}}, source="console"
+    )
     model = config.resolve("opencode/x", env={})
     assert model.api_key is not None and model.api_key.get_secret_value() == "local"
     assert model.base_url == "https://proxy/v1"
@@ -92,8 +100,9 @@ def test_merge_under_keeps_local_values() -> None:
         ({"TURNOUT_EXPERIMENTAL_NATIVE_LLM": "1"}, None, False, False),
     ],
 )
-def test_native_flag_precedence(env: dict[str, str], config_value: bool | None, explicit: bool | None,
-                                expected: bool) -> None:
+def test_native_flag_precedence(
+    env: dict[str, str], config_value: bool | None, explicit: bool | None, expected: bool
+) -> None:
     config = Config.from_data({} if config_value is None else {"experimental_native_llm": config_value})
     assert RuntimeFlags.resolve(config, explicit, env=env).native is expected
 

@@ -7,13 +7,11 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
-
 from turnout import (
     Finish,
     LLMEvent,
     ProviderError,
     ReasoningDelta,
-    ReasoningEnd,
     StepFinish,
     StepStart,
     TextDelta,
@@ -74,8 +72,10 @@ def test_a_well_formed_stream_passes() -> None:
 
 
 def test_guard_fills_a_missing_step_start_and_numbers_steps() -> None:
-    events = guarded([TextDelta(id="a", text="x"), StepFinish(reason="stop")],
-                     [TextDelta(id="b", text="y"), StepFinish(reason="stop")])
+    events = guarded(
+        [TextDelta(id="a", text="x"), StepFinish(reason="stop")],
+        [TextDelta(id="b", text="y"), StepFinish(reason="stop")],
+    )
     assert types(events)[:2] == ["step-start", "text-start"]
     assert [e.index for e in events if isinstance(e, StepStart | StepFinish)] == [0, 0, 1, 1]
     check_events(events)
@@ -109,8 +109,17 @@ def test_check_rejects_wrong_step_indices() -> None:
 
 def test_guard_opens_blocks_before_first_delta_and_closes_them_before_step_finish() -> None:
     events = guarded([ReasoningDelta(id="r", text="think"), TextDelta(id="a", text="x"), StepFinish(reason="stop")])
-    assert types(events) == ["step-start", "reasoning-start", "reasoning-delta", "text-start", "text-delta",
-                             "reasoning-end", "text-end", "step-finish", "finish"]
+    assert types(events) == [
+        "step-start",
+        "reasoning-start",
+        "reasoning-delta",
+        "text-start",
+        "text-delta",
+        "reasoning-end",
+        "text-end",
+        "step-finish",
+        "finish",
+    ]
     check_events(events)
 
 
@@ -155,15 +164,26 @@ def test_guard_rejects_input_that_ends_without_call_or_error() -> None:
 
 
 def test_guard_accepts_a_tool_error_for_malformed_arguments() -> None:
-    events = guarded([ToolInputStart(id="c", name="f"), ToolInputDelta(id="c", name="f", text="{bad"),
-                      ToolInputEnd(id="c", name="f"), ToolError(id="c", name="f", message="invalid JSON"),
-                      StepFinish(reason="stop")])
+    events = guarded(
+        [
+            ToolInputStart(id="c", name="f"),
+            ToolInputDelta(id="c", name="f", text="{bad"),
+            ToolInputEnd(id="c", name="f"),
+            ToolError(id="c", name="f", message="invalid JSON"),
+            StepFinish(reason="stop"),
+        ]
+    )
     assert "tool-call" not in types(events)
 
 
 def test_check_rejects_an_unparsed_string_input() -> None:
-    events = [OK[0], ToolInputStart(id="c", name="f"), ToolInputEnd(id="c", name="f"),
-              ToolCall(id="c", name="f", input='{"x": 1}'), *OK[4:]]
+    events = [
+        OK[0],
+        ToolInputStart(id="c", name="f"),
+        ToolInputEnd(id="c", name="f"),
+        ToolCall(id="c", name="f", input='{"x": 1}'),
+        *OK[4:],
+    ]
     with pytest.raises(EventProtocolError, match="unparsed string"):
         check_events(events)
 
@@ -227,15 +247,24 @@ def test_guard_rejects_a_runtime_yielding_a_client_tool_result() -> None:
 
 
 def test_guard_passes_provider_executed_results() -> None:
-    events = guarded([ToolCall(id="ws", name="web_search", input={}, provider_executed=True),
-                      ToolResult(id="ws", name="web_search", result=ToolResultValue(value={}),
-                                 provider_executed=True), StepFinish(reason="stop")])
+    events = guarded(
+        [
+            ToolCall(id="ws", name="web_search", input={}, provider_executed=True),
+            ToolResult(id="ws", name="web_search", result=ToolResultValue(value={}), provider_executed=True),
+            StepFinish(reason="stop"),
+        ]
+    )
     check_events(events)
 
 
 def test_check_rejects_a_client_call_without_result_and_a_double_result() -> None:
-    call = [OK[0], ToolInputStart(id="c", name="f"), ToolInputEnd(id="c", name="f"),
-            ToolCall(id="c", name="f", input={}), StepFinish(index=0, reason="tool-calls")]
+    call = [
+        OK[0],
+        ToolInputStart(id="c", name="f"),
+        ToolInputEnd(id="c", name="f"),
+        ToolCall(id="c", name="f", input={}),
+        StepFinish(index=0, reason="tool-calls"),
+    ]
     result = ToolResult(id="c", name="f", result=ToolResultValue(value=1))
     with pytest.raises(EventProtocolError, match="without a tool-result"):
         check_events([*call, Finish(reason="tool-calls")])
@@ -245,8 +274,19 @@ def test_check_rejects_a_client_call_without_result_and_a_double_result() -> Non
 
 
 def test_check_rejects_an_error_followed_by_a_success_result() -> None:
-    call = [OK[0], ToolInputStart(id="c", name="f"), ToolInputEnd(id="c", name="f"),
-            ToolCall(id="c", name="f", input={}), StepFinish(index=0, reason="tool-calls")]
+    call = [
+        OK[0],
+        ToolInputStart(id="c", name="f"),
+        ToolInputEnd(id="c", name="f"),
+        ToolCall(id="c", name="f", input={}),
+        StepFinish(index=0, reason="tool-calls"),
+    ]
     with pytest.raises(EventProtocolError, match="non-error result"):
-        check_events([*call, ToolError(id="c", name="f", message="x"),
-                      ToolResult(id="c", name="f", result=ToolResultValue(value=1)), Finish(reason="tool-calls")])
+        check_events(
+            [
+                *call,
+                ToolError(id="c", name="f", message="x"),
+                ToolResult(id="c", name="f", result=ToolResultValue(value=1)),
+                Finish(reason="tool-calls"),
+            ]
+        )

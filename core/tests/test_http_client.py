@@ -47,9 +47,7 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def wire(url: str = URL, **headers: str) -> WireRequest:
-    return WireRequest(
-        url=url, headers={"authorization": f"Bearer {API_KEY}", **headers}, json={"model": "m"}
-    )
+    return WireRequest(url=url, headers={"authorization": f"Bearer {API_KEY}", **headers}, json={"model": "m"})
 
 
 def mock_client(handler: Callable[[httpx2.Request], httpx2.Response], **kwargs: Any) -> HTTPClient:
@@ -69,9 +67,7 @@ def test_stream_sends_the_wire_request_and_yields_the_streaming_response() -> No
 
     def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx2.Response(
-            200, content=b"data: {}\n\n", headers={"content-type": "text/event-stream"}
-        )
+        return httpx2.Response(200, content=b"data: {}\n\n", headers={"content-type": "text/event-stream"})
 
     async def go() -> list[str]:
         async with (
@@ -98,17 +94,13 @@ def test_stream_sends_the_wire_request_and_yields_the_streaming_response() -> No
         (503, ProviderServerError),
     ],
 )
-def test_error_status_raises_typed_error_after_retries(
-    status: int, expected: type[Exception]
-) -> None:
+def test_error_status_raises_typed_error_after_retries(status: int, expected: type[Exception]) -> None:
     calls = 0
 
     def handler(request: httpx2.Request) -> httpx2.Response:
         nonlocal calls
         calls += 1
-        return httpx2.Response(
-            status, json={"error": {"message": "no", "code": "c"}}, headers={"x-request-id": "r1"}
-        )
+        return httpx2.Response(status, json={"error": {"message": "no", "code": "c"}}, headers={"x-request-id": "r1"})
 
     with pytest.raises(expected) as caught:
         run(read_all(mock_client(handler), wire()))
@@ -122,9 +114,7 @@ def test_rate_limit_over_the_cap_fails_at_once_with_retry_after() -> None:
     def handler(request: httpx2.Request) -> httpx2.Response:
         nonlocal calls
         calls += 1
-        return httpx2.Response(
-            429, headers={"retry-after": "120"}, json={"error": {"message": "later"}}
-        )
+        return httpx2.Response(429, headers={"retry-after": "120"}, json={"error": {"message": "later"}})
 
     with pytest.raises(RateLimitError) as caught:
         run(read_all(mock_client(handler), wire()))
@@ -144,11 +134,7 @@ def test_a_401_never_shows_the_key_even_when_echoed() -> None:
         return httpx2.Response(401, json=body, headers={"x-echo": sent})
 
     with pytest.raises(AuthenticationError) as caught:
-        run(
-            read_all(
-                mock_client(handler), wire(f"https://api.example.com/v1/responses?key={API_KEY}")
-            )
-        )
+        run(read_all(mock_client(handler), wire(f"https://api.example.com/v1/responses?key={API_KEY}")))
     error = caught.value
     for text in (str(error), repr(error), error.body, str(error.url), *map(str, error.args)):
         assert API_KEY not in text
@@ -168,9 +154,7 @@ def test_the_shared_client_retries_for_sdks_too() -> None:
 REAL_ERRORS = shared_files("fixtures/real/errors", "*.http.json")
 
 
-@pytest.mark.parametrize(
-    "path", REAL_ERRORS, ids=[p.name.removesuffix(".http.json") for p in REAL_ERRORS]
-)
+@pytest.mark.parametrize("path", REAL_ERRORS, ids=[p.name.removesuffix(".http.json") for p in REAL_ERRORS])
 def test_real_error_responses_through_the_client(path: Path) -> None:
     recorded = json.loads(path.read_text())
     status = recorded["status"] or 429
@@ -190,7 +174,7 @@ def test_real_error_responses_through_the_client(path: Path) -> None:
     }
     with pytest.raises(expected[status]) as caught:
         run(read_all(mock_client(handler), wire("https://api.openai.com/v1/responses")))
-    assert caught.value.status == status  # type: ignore[attr-defined]
+    assert caught.value.status == status
     assert calls == 1  # none of these is worth retrying (auth, bad request, exhausted quota)
 
 
@@ -249,9 +233,7 @@ def test_unusable_url_is_a_transport_error(url: str) -> None:
 class Loopback:
     """An HTTP/1.1 server on 127.0.0.1 that answers every connection with ``script``."""
 
-    def __init__(
-        self, script: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-    ) -> None:
+    def __init__(self, script: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]) -> None:
         self.script = script
         self.requests = 0
         self.client_gone = asyncio.Event()
@@ -295,9 +277,7 @@ class Loopback:
         self.client_gone.set()
 
 
-STREAM_HEAD = (
-    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
-)
+STREAM_HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
 
 
 def chunk(data: bytes) -> bytes:
@@ -351,7 +331,8 @@ def test_first_byte_limit_applies_to_headers_and_idle_limit_to_the_body() -> Non
         await asyncio.sleep(5)
 
     async def go() -> None:
-        timeouts = Timeouts(first_byte=3.0, idle=0.2)
+        # Were the body read under the first-byte limit, `total` would run out first.
+        timeouts = Timeouts(first_byte=3.0, idle=0.2, total=2.5)
         async with Loopback(script) as server, HTTPClient(timeouts=timeouts) as http:
             with pytest.raises(TimeoutError) as caught:
                 await read_all(http, wire(server.url))
@@ -397,9 +378,7 @@ def test_connection_dropped_mid_body_is_a_transport_error_and_not_retried() -> N
 
 
 def test_retryable_status_from_a_real_server_is_retried() -> None:
-    answers = iter(
-        [b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nretry-after: 0\r\n\r\n"] * 2
-    )
+    answers = iter([b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nretry-after: 0\r\n\r\n"] * 2)
 
     async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(next(answers, b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\ndata: 1\n\n"))
@@ -425,20 +404,34 @@ def stream_forever_script(
     return script
 
 
-def test_cancelling_the_consumer_closes_the_connection() -> None:
+async def read_then_wait(response: httpx2.Response, started: asyncio.Event) -> None:
+    """Read the first chunk, then wait on something else (not on httpx2) inside the block."""
+    await response.aiter_bytes().__anext__()
+    started.set()
+    await asyncio.sleep(10)
+
+
+async def iterate(response: httpx2.Response, started: asyncio.Event) -> None:
+    async for _ in response.aiter_bytes():
+        started.set()
+
+
+@pytest.mark.parametrize("body", [read_then_wait, iterate], ids=["waiting", "iterating"])
+def test_cancelling_the_consumer_closes_the_connection(
+    body: Callable[[httpx2.Response, asyncio.Event], Awaitable[None]],
+) -> None:
     async def go() -> None:
         holder: list[Loopback] = []
         async with Loopback(stream_forever_script(holder)) as server, HTTPClient() as http:
             holder.append(server)
-            first_chunk = asyncio.Event()
+            started = asyncio.Event()
 
             async def consume() -> None:
                 async with http.stream(wire(server.url)) as response:
-                    async for _ in response.aiter_bytes():
-                        first_chunk.set()
+                    await body(response, started)
 
             task = asyncio.create_task(consume())
-            await asyncio.wait_for(first_chunk.wait(), 5)
+            await asyncio.wait_for(started.wait(), 5)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
@@ -447,14 +440,16 @@ def test_cancelling_the_consumer_closes_the_connection() -> None:
     run(go())
 
 
-def test_leaving_the_block_early_closes_the_connection() -> None:
+@pytest.mark.parametrize("read_first_chunk", [True, False], ids=["after-a-chunk", "unread"])
+def test_leaving_the_block_early_closes_the_connection(read_first_chunk: bool) -> None:
     async def go() -> None:
         holder: list[Loopback] = []
         async with Loopback(stream_forever_script(holder)) as server, HTTPClient() as http:
             holder.append(server)
             async with http.stream(wire(server.url)) as response:
-                async for _ in response.aiter_bytes():
-                    break
+                if read_first_chunk:
+                    async for _ in response.aiter_bytes():
+                        break
             await asyncio.wait_for(server.client_gone.wait(), 5)
 
     run(go())

@@ -93,9 +93,7 @@ def test_message_names_host_status_provider_message_code_and_request_id() -> Non
 
 
 def test_rate_limit_carries_retry_after_from_headers() -> None:
-    error = error_from_response(
-        429, {"retry-after": "20"}, openai_body("slow down", "rate_limit_exceeded"), URL
-    )
+    error = error_from_response(429, {"retry-after": "20"}, openai_body("slow down", "rate_limit_exceeded"), URL)
     assert isinstance(error, RateLimitError)
     assert error.retry_after == 20.0
     assert error.retryable
@@ -103,9 +101,7 @@ def test_rate_limit_carries_retry_after_from_headers() -> None:
 
 
 def test_insufficient_quota_is_a_rate_limit_that_is_not_retryable() -> None:
-    body = openai_body(
-        "You exceeded your current quota", "insufficient_quota", "insufficient_quota"
-    )
+    body = openai_body("You exceeded your current quota", "insufficient_quota", "insufficient_quota")
     error = error_from_response(429, {}, body, URL)
     assert isinstance(error, RateLimitError)
     assert error.retryable is False
@@ -129,9 +125,10 @@ def test_error_as_plain_string_and_top_level_message_shapes() -> None:
     assert parse_error_body('{"error": "model overloaded"}') == ("model overloaded", None)
     assert parse_error_body('{"message": "bad thing", "code": "E1"}') == ("bad thing", "E1")
     assert parse_error_body('{"detail": "Not Found"}') == ("Not Found", None)
-    assert parse_error_body(
-        '{"error": {"code": 400, "message": "bad", "status": "INVALID_ARGUMENT"}}'
-    ) == ("bad", "INVALID_ARGUMENT")
+    assert parse_error_body('{"error": {"code": 400, "message": "bad", "status": "INVALID_ARGUMENT"}}') == (
+        "bad",
+        "INVALID_ARGUMENT",
+    )
     assert parse_error_body("<html>oops</html>") == (None, None)
     assert parse_error_body("[1, 2]") == (None, None)
 
@@ -143,16 +140,13 @@ def test_non_json_short_body_is_quoted_and_long_body_is_not() -> None:
     long_error = error_from_response(502, {}, "x" * 5000, URL)
     assert str(long_error).endswith("HTTP 502: Bad Gateway")
     assert len(long_error.body) == BODY_EXCERPT_LIMIT
-    assert str(error_from_response(500, {}, "", URL)).endswith(
-        "HTTP 500: Internal Server Error (no body)"
-    )
+    assert str(error_from_response(500, {}, "", URL)).endswith("HTTP 500: Internal Server Error (no body)")
 
 
 @pytest.mark.parametrize(
     "message",
     [
-        "This model's maximum context length is 128000 tokens. However, your messages resulted"
-        " in 130000 tokens.",
+        "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.",
         "prompt is too long: 210000 tokens > 200000 maximum",
         "Your input exceeds the context window of this model.",
         "Request Entity Too Large",
@@ -166,9 +160,7 @@ def test_context_overflow_messages(message: str) -> None:
 
 
 def test_context_overflow_code_wins_whatever_the_message() -> None:
-    error = error_from_response(
-        400, {}, openai_body("Input is bad.", "context_length_exceeded"), URL
-    )
+    error = error_from_response(400, {}, openai_body("Input is bad.", "context_length_exceeded"), URL)
     assert type(error) is ContextOverflowError
 
 
@@ -191,17 +183,13 @@ def test_bare_400_and_413_count_as_overflow_but_bare_404_does_not() -> None:
 
 
 def test_overflow_is_only_for_invalid_request_statuses() -> None:
-    error = error_from_response(
-        500, {}, openai_body("prompt is too long", "context_length_exceeded"), URL
-    )
+    error = error_from_response(500, {}, openai_body("prompt is too long", "context_length_exceeded"), URL)
     assert type(error) is ProviderServerError
 
 
 def test_provider_echo_of_the_key_never_reaches_the_error() -> None:
     key = "sk-live-0123456789abcdefABCDEF"
-    body = openai_body(
-        f"Incorrect API key provided: {key}. Authorization: Bearer {key}", "invalid_api_key"
-    )
+    body = openai_body(f"Incorrect API key provided: {key}. Authorization: Bearer {key}", "invalid_api_key")
     error = error_from_response(
         401,
         {},
@@ -216,9 +204,7 @@ def test_provider_echo_of_the_key_never_reaches_the_error() -> None:
 
 def test_unknown_secret_values_are_scrubbed_when_passed() -> None:
     secret = "console-token-XYZ-987654"
-    error = error_from_response(
-        403, {}, json.dumps({"error": f"token {secret} expired"}), URL, secrets=[secret]
-    )
+    error = error_from_response(403, {}, json.dumps({"error": f"token {secret} expired"}), URL, secrets=[secret])
     assert secret not in str(error)
     assert secret not in error.body
 
@@ -260,9 +246,7 @@ def real_error(path: Path) -> tuple[int, dict[str, str], str, dict[str, object]]
     return status, recorded["headers"], body_text, recorded["body"]
 
 
-@pytest.mark.parametrize(
-    "path", REAL_ERRORS, ids=[p.name.removesuffix(".http.json") for p in REAL_ERRORS]
-)
+@pytest.mark.parametrize("path", REAL_ERRORS, ids=[p.name.removesuffix(".http.json") for p in REAL_ERRORS])
 def test_real_error_response_maps_to_typed_error(path: Path) -> None:
     status, headers, body_text, body = real_error(path)
     error = error_from_response(status, headers, body_text, "https://api.openai.com/v1/responses")

@@ -53,17 +53,13 @@ class Script:
         return httpx2.Response(step.status_code, headers=step.headers, stream=stream)
 
 
-def response(
-    status: int, headers: dict[str, str] | None = None, body: bytes = b"{}"
-) -> httpx2.Response:
+def response(status: int, headers: dict[str, str] | None = None, body: bytes = b"{}") -> httpx2.Response:
     return httpx2.Response(status, headers=headers, content=body)
 
 
 def send(script: Script, policy: RetryPolicy | None = None) -> httpx2.Response:
     async def go() -> httpx2.Response:
-        async with httpx2.AsyncClient(
-            transport=RetryTransport(httpx2.MockTransport(script), policy)
-        ) as client:
+        async with httpx2.AsyncClient(transport=RetryTransport(httpx2.MockTransport(script), policy)) as client:
             return await client.post(URL, json={"model": "m"})
 
     return asyncio.run(go())
@@ -123,9 +119,7 @@ def test_x_should_retry_true_retries_any_status() -> None:
 
 
 def test_exhausted_quota_is_not_retried() -> None:
-    body = (
-        b'{"error": {"message": "You exceeded your current quota", "code": "insufficient_quota"}}'
-    )
+    body = b'{"error": {"message": "You exceeded your current quota", "code": "insufficient_quota"}}'
     script = Script(response(429, body=body), response(200))
     result = send(script)
     assert (result.status_code, result.content, script.calls) == (429, body, 1)
@@ -144,9 +138,7 @@ def test_connect_errors_give_up_after_max_retries() -> None:
     assert script.calls == 3
 
 
-@pytest.mark.parametrize(
-    "exc", [httpx2.ReadTimeout("slow"), httpx2.ReadError("reset"), httpx2.WriteError("pipe")]
-)
+@pytest.mark.parametrize("exc", [httpx2.ReadTimeout("slow"), httpx2.ReadError("reset"), httpx2.WriteError("pipe")])
 def test_failures_after_sending_are_not_retried(exc: Exception) -> None:
     script = Script(exc, response(200))
     with pytest.raises(type(exc)):
@@ -171,9 +163,7 @@ def test_request_body_is_sent_again_on_retry() -> None:
         return httpx2.Response(503 if len(bodies) < 3 else 200)
 
     async def go() -> int:
-        async with httpx2.AsyncClient(
-            transport=RetryTransport(httpx2.MockTransport(handler))
-        ) as client:
+        async with httpx2.AsyncClient(transport=RetryTransport(httpx2.MockTransport(handler))) as client:
             return (await client.post(URL, json={"input": "hi"})).status_code
 
     assert asyncio.run(go()) == 200
@@ -209,9 +199,7 @@ def test_waits_honour_retry_after_ms_then_retry_after_and_backoff() -> None:
     ("retry_number", "low", "high"),
     [(0, 0.375, 0.5), (1, 0.75, 1.0), (2, 1.5, 2.0), (4, 6.0, 8.0), (9, 6.0, 8.0)],
 )
-def test_default_backoff_is_exponential_with_jitter_and_capped(
-    retry_number: int, low: float, high: float
-) -> None:
+def test_default_backoff_is_exponential_with_jitter_and_capped(retry_number: int, low: float, high: float) -> None:
     policy = RetryPolicy()
     delays = [policy.backoff(retry_number) for _ in range(200)]
     assert all(low <= delay <= high for delay in delays)
@@ -231,9 +219,7 @@ def test_default_backoff_is_exponential_with_jitter_and_capped(
         (529, {"x-should-retry": "false"}, 0, None),
     ],
 )
-def test_delay_after(
-    status: int, headers: dict[str, str], retry_number: int, expected: float | None
-) -> None:
+def test_delay_after(status: int, headers: dict[str, str], retry_number: int, expected: float | None) -> None:
     assert RetryPolicy().delay_after(status, headers, retry_number) == expected
 
 

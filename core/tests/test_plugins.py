@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import turnout
 from turnout.errors import PluginError
 from turnout.plugins import PluginSet
@@ -27,17 +26,18 @@ def make_distribution(site: Path, name: str, module_source: str) -> None:
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     make_distribution(tmp_path, "broken_plugin", "raise ImportError('needs a missing SDK')\n")
-    make_distribution(tmp_path, "tidy_plugin", (
-        "import turnout\n\n"
-        "@turnout.hookimpl\n"
-        "def turnout_inject_headers():\n"
-        "    return {'x-tidy': '1'}\n"))
+    make_distribution(
+        tmp_path,
+        "tidy_plugin",
+        ("import turnout\n\n@turnout.hookimpl\ndef turnout_inject_headers():\n    return {'x-tidy': '1'}\n"),
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     return tmp_path
 
 
-def test_a_plugin_that_fails_to_import_is_reported_and_the_others_load(site: Path,
-                                                                         caplog: pytest.LogCaptureFixture) -> None:
+def test_a_plugin_that_fails_to_import_is_reported_and_the_others_load(
+    site: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     plugins = PluginSet()
     plugins.load_entry_points()
     broken = plugins.infos["broken_plugin"]
@@ -70,7 +70,7 @@ def test_an_implementation_with_an_unknown_argument_is_rejected_at_registration(
         def turnout_check_support(self, request, colour):  # type: ignore[no-untyped-def]
             return None
 
-    with pytest.raises(PluginError, match="(?s)plugin 'wrong'.*colour"):
+    with pytest.raises(PluginError, match=r"(?s)plugin 'wrong'.*colour"):
         PluginSet().register(Wrong(), "wrong")
 
 
@@ -80,15 +80,16 @@ def test_a_misspelled_hook_is_rejected_at_registration() -> None:
         def turnout_check_suport(self):  # type: ignore[no-untyped-def]
             return None
 
-    with pytest.raises(PluginError, match="unknown hooks.*turnout_check_suport"):
+    with pytest.raises(PluginError, match=r"unknown hooks.*turnout_check_suport"):
         PluginSet().register(Typo(), "typo")
 
 
 def test_cli_plugins_json_lists_versions_hooks_and_load_errors(site: Path) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
     env.pop("TURNOUT_PLUGINS", None)
-    out = subprocess.run([sys.executable, "-m", "turnout", "plugins", "--json"], env=env,
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "turnout", "plugins", "--json"], env=env, capture_output=True, text=True, check=True
+    ).stdout
     listed = {info["name"]: info for info in json.loads(out)}
     assert listed["broken_plugin"]["error"] == "ImportError: needs a missing SDK"
     assert listed["tidy_plugin"]["hooks"] == ["turnout_inject_headers"]
@@ -98,7 +99,11 @@ def test_cli_plugins_json_lists_versions_hooks_and_load_errors(site: Path) -> No
         assert listed[first_party]["version"] == "0.1.0"
         assert listed[first_party]["hooks"], first_party
     # everything else still works with the broken plugin installed
-    explain = subprocess.run([sys.executable, "-m", "turnout", "explain", "-m", "openai/gpt-4.1-mini", "--json"],
-                             env=env, capture_output=True, text=True)
+    explain = subprocess.run(
+        [sys.executable, "-m", "turnout", "explain", "-m", "openai/gpt-4.1-mini", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert explain.returncode in (0, 1), explain.stderr
     assert json.loads(explain.stdout)["provider"] == "openai"

@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 import pytest
-
 import turnout
 from turnout import LLMRequest, Tool, ToolContext, Usage, user
 from turnout.errors import PluginError, TransportError, UnsupportedRequestError
@@ -89,8 +88,12 @@ def test_unknown_tool_becomes_error_result_and_loop_continues() -> None:
 
 
 def test_fallback_to_next_candidate_when_lowering_finds_unsupported_input(caplog: pytest.LogCaptureFixture) -> None:
-    native = ScriptedRuntime([text_step("native")], runtime="native-x", priority=100,
-                             fail_lowering=UnsupportedRequestError("file parts are not supported"))
+    native = ScriptedRuntime(
+        [text_step("native")],
+        runtime="native-x",
+        priority=100,
+        fail_lowering=UnsupportedRequestError("file parts are not supported"),
+    )
     fallback = ScriptedRuntime([text_step("fallback")], runtime="fallback-x", priority=0)
     response = runtime_with(native, fallback).generate_sync(REQUEST)
     assert response.text == "fallback" and response.runtime == "fallback-x"
@@ -99,15 +102,15 @@ def test_fallback_to_next_candidate_when_lowering_finds_unsupported_input(caplog
 
 
 def test_a_plugin_crash_before_the_first_event_falls_back_too() -> None:
-    native = ScriptedRuntime([text_step("native")], runtime="native-x", priority=100,
-                             fail_stream=KeyError("oops"))
+    native = ScriptedRuntime([text_step("native")], runtime="native-x", priority=100, fail_stream=KeyError("oops"))
     fallback = ScriptedRuntime([text_step("fallback")], runtime="fallback-x", priority=0)
     assert runtime_with(native, fallback).generate_sync(REQUEST).text == "fallback"
 
 
 def test_provider_errors_are_not_hidden_by_falling_back() -> None:
-    native = ScriptedRuntime([text_step("native")], runtime="native-x", priority=100,
-                             fail_stream=TransportError("connection refused"))
+    native = ScriptedRuntime(
+        [text_step("native")], runtime="native-x", priority=100, fail_stream=TransportError("connection refused")
+    )
     fallback = ScriptedRuntime([text_step("fallback")], runtime="fallback-x", priority=0)
     with pytest.raises(TransportError):
         runtime_with(native, fallback).generate_sync(REQUEST)
@@ -121,7 +124,7 @@ def test_every_candidate_failing_lists_all_reasons() -> None:
 
 def test_a_contract_break_after_the_first_event_is_a_plugin_error_naming_the_plugin() -> None:
     plugin = ScriptedRuntime([[turnout.TextDelta(id="a", text="x")]])  # never finishes the step
-    with pytest.raises(PluginError, match="plugin 'scripted-scripted'.*rule 1"):
+    with pytest.raises(PluginError, match=r"plugin 'scripted-scripted'.*rule 1"):
         runtime_with(plugin).generate_sync(REQUEST)
 
 
@@ -153,14 +156,17 @@ class WireSpy(ScriptedRuntime):
         return self._stream(text_step("ok"))
 
 
-def test_headers_merge_plugins_then_caller_and_credentials_stay_on_their_host(
-        caplog: pytest.LogCaptureFixture) -> None:
+def test_headers_merge_plugins_then_caller_and_credentials_stay_on_their_host(caplog: pytest.LogCaptureFixture) -> None:
     spy = WireSpy("https://api.openai.com/v1/responses")
     plugin = HeaderPlugin({"x-team": "search", "x-trace-id": "plugin", "x-org-id": "org-1"})
     request = REQUEST.model_copy(update={"headers": {"X-Trace-Id": "caller"}})
     runtime_with(spy, plugin).generate_sync(request)
-    assert spy.wires[0].headers == {"authorization": "Bearer k", "x-team": "search", "x-trace-id": "caller",
-                                    "x-org-id": "org-1"}
+    assert spy.wires[0].headers == {
+        "authorization": "Bearer k",
+        "x-team": "search",
+        "x-trace-id": "caller",
+        "x-org-id": "org-1",
+    }
     elsewhere = WireSpy("https://evil.example/v1/responses")
     runtime_with(elsewhere, HeaderPlugin({"x-org-id": "org-1", "x-team": "search"})).generate_sync(REQUEST)
     assert "x-org-id" not in elsewhere.wires[0].headers and elsewhere.wires[0].headers["x-team"] == "search"
@@ -168,8 +174,9 @@ def test_headers_merge_plugins_then_caller_and_credentials_stay_on_their_host(
 
 
 def test_closing_the_stream_early_closes_the_plugin_stream_and_emits_no_finish() -> None:
-    plugin = ScriptedRuntime([[turnout.TextDelta(id="a", text=str(i)) for i in range(100)]
-                              + [turnout.StepFinish(reason="stop")]])
+    plugin = ScriptedRuntime(
+        [[turnout.TextDelta(id="a", text=str(i)) for i in range(100)] + [turnout.StepFinish(reason="stop")]]
+    )
     rt = runtime_with(plugin)
 
     async def run() -> list[str]:

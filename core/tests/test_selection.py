@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-
 import turnout
 from turnout import Priority, Verdict
 from turnout.errors import UnsupportedRequestError
@@ -17,22 +16,26 @@ REQUEST = turnout.LLMRequest(model="openai/gpt-4.1-mini", messages=[turnout.user
 
 
 def test_highest_priority_supported_runtime_wins_and_the_rest_are_candidates() -> None:
-    selection = choose([
-        Verdict("fallback", True, priority=Priority.FALLBACK, plugin="a"),
-        Verdict("native", True, priority=Priority.NATIVE, plugin="b"),
-        Verdict("third", True, plugin="c"),
-    ])
+    selection = choose(
+        [
+            Verdict("fallback", True, priority=Priority.FALLBACK, plugin="a"),
+            Verdict("native", True, priority=Priority.NATIVE, plugin="b"),
+            Verdict("third", True, plugin="c"),
+        ]
+    )
     assert selection.runtime == "native"
     assert selection.candidates == ("native", "third", "fallback")
     assert selection.declined["fallback"] == "lower priority than native"
 
 
 def test_a_veto_from_any_plugin_removes_the_runtime_with_its_reason() -> None:
-    selection = choose([
-        Verdict("native", True, priority=Priority.NATIVE, plugin="owner"),
-        Verdict("native", False, "team policy: internal prompts stay on the fallback", plugin="policy"),
-        Verdict("fallback", True, priority=Priority.FALLBACK, plugin="fb"),
-    ])
+    selection = choose(
+        [
+            Verdict("native", True, priority=Priority.NATIVE, plugin="owner"),
+            Verdict("native", False, "team policy: internal prompts stay on the fallback", plugin="policy"),
+            Verdict("fallback", True, priority=Priority.FALLBACK, plugin="fb"),
+        ]
+    )
     assert selection.runtime == "fallback"
     assert selection.declined["native"] == "team policy: internal prompts stay on the fallback (policy)"
 
@@ -72,8 +75,7 @@ def test_no_candidate_raises_unsupported_request_error_listing_every_reason() ->
 
         @turnout.hookimpl
         def turnout_check_support(self) -> list[Verdict]:
-            return [Verdict("native", False, "provider is not openai or opencode"),
-                    Verdict("other", False, "no key")]
+            return [Verdict("native", False, "provider is not openai or opencode"), Verdict("other", False, "no key")]
 
     rt = runtime_with(Decliner())
     with pytest.raises(UnsupportedRequestError) as info:

@@ -138,9 +138,7 @@ def test_id_containing_nul_is_ignored() -> None:
 
 def test_retry_is_kept_only_when_it_is_all_ascii_digits() -> None:
     decoder = SSEDecoder()
-    frames = decoder.feed(
-        b"retry: 1500\ndata: a\n\nretry: 2s\ndata: b\n\nretry: \xd9\xa3\ndata: c\n\n"
-    )
+    frames = decoder.feed(b"retry: 1500\ndata: a\n\nretry: 2s\ndata: b\n\nretry: \xd9\xa3\ndata: c\n\n")
     assert [frame.retry for frame in frames] == [1500, None, None]
     assert decoder.retry == 1500
 
@@ -254,9 +252,7 @@ def test_real_streams_directory_is_present() -> None:
 REAL_STREAMS = shared_files("fixtures/real", "*/*.sse")
 
 
-@pytest.mark.parametrize(
-    "path", REAL_STREAMS, ids=[f"{p.parent.name}/{p.stem}" for p in REAL_STREAMS]
-)
+@pytest.mark.parametrize("path", REAL_STREAMS, ids=[f"{p.parent.name}/{p.stem}" for p in REAL_STREAMS])
 def test_real_stream_decodes_identically_for_any_chunking(path: Path) -> None:
     body = path.read_bytes()
     whole = decode(body)

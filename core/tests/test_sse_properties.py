@@ -10,9 +10,7 @@ from turnout.sse import SSEDecoder, SSEFrame
 
 # Field values: any text without line breaks or NUL (and no lone surrogates, which UTF-8 cannot
 # encode), including non-ASCII, colons and leading spaces.
-VALUE = st.text(
-    st.characters(blacklist_characters="\r\n\0", blacklist_categories=("Cs",)), max_size=12
-)
+VALUE = st.text(st.characters(blacklist_characters="\r\n\0", blacklist_categories=["Cs"]), max_size=12)
 NEWLINE = st.sampled_from(["\n", "\r\n", "\r"])
 
 
@@ -27,9 +25,7 @@ class Block:
 def blocks(draw: st.DrawFn) -> Block:
     lines: list[tuple[str, str]] = []
     for _ in range(draw(st.integers(0, 5))):
-        kind = draw(
-            st.sampled_from(["data", "data", "data", "event", "id", "retry", "comment", "unknown"])
-        )
+        kind = draw(st.sampled_from(["data", "data", "data", "event", "id", "retry", "comment", "unknown"]))
         if kind == "retry":
             lines.append(("retry", str(draw(st.integers(0, 10**6)))))
         elif kind == "comment":
@@ -142,9 +138,7 @@ def test_a_frame_cut_off_at_the_end_is_dropped(
 
 @settings(max_examples=200, derandomize=True, deadline=None)
 @given(body=st.binary(max_size=200), data=st.data())
-def test_arbitrary_bytes_never_raise_and_chunking_does_not_matter(
-    body: bytes, data: st.DataObject
-) -> None:
+def test_arbitrary_bytes_never_raise_and_chunking_does_not_matter(body: bytes, data: st.DataObject) -> None:
     cuts = data.draw(st.lists(st.integers(0, len(body)), max_size=10), label="cuts")
     whole, _ = decode_in_pieces(body, [])
     pieces, _ = decode_in_pieces(body, cuts)

@@ -14,7 +14,6 @@ import httpx2
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from turnout.testing.cassette import (
     Cassette,
     CassetteFormatError,
@@ -72,11 +71,15 @@ def url_of(server: ThreadingHTTPServer, path: str = "/v1/echo") -> str:
     return f"http://127.0.0.1:{server.server_address[1]}{path}"
 
 
-def post(transport: CassetteTransport, url: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, list[bytes]]:
+def post(
+    transport: CassetteTransport, url: str, body: Any, headers: dict[str, str] | None = None
+) -> tuple[int, list[bytes]]:
     async def run() -> tuple[int, list[bytes]]:
-        async with httpx2.AsyncClient(transport=transport) as client:
-            async with client.stream("POST", url, json=body, headers=headers or {}) as response:
-                return response.status_code, [chunk async for chunk in response.aiter_raw()]
+        async with (
+            httpx2.AsyncClient(transport=transport) as client,
+            client.stream("POST", url, json=body, headers=headers or {}) as response,
+        ):
+            return response.status_code, [chunk async for chunk in response.aiter_raw()]
 
     return asyncio.run(run())
 
@@ -130,7 +133,9 @@ def test_malformed_cassettes_are_reported_with_the_file_and_problem(tmp_path: Pa
 # -- record and replay ---------------------------------------------------------------------------
 
 
-def test_recorded_stream_replays_byte_for_byte_with_the_server_stopped(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+def test_recorded_stream_replays_byte_for_byte_with_the_server_stopped(
+    server: ThreadingHTTPServer, tmp_path: Path
+) -> None:
     path = tmp_path / "echo.json"
     url = url_of(server)
     status, recorded = post(CassetteTransport(path, "record"), url, {"prompt": "hi"})
@@ -198,7 +203,7 @@ def test_unplayed_interactions_are_reported() -> None:
 def test_replay_of_a_missing_cassette_fails_on_the_first_request(tmp_path: Path) -> None:
     transport = CassetteTransport(tmp_path / "missing.json")
     transport.verify()  # nothing requested, nothing recorded: nothing to complain about
-    with pytest.raises(CassetteNotFoundError, match="missing.json"):
+    with pytest.raises(CassetteNotFoundError, match=r"missing\.json"):
         post(transport, "http://svc.test/v1/echo", {})
 
 

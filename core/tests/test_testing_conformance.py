@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from turnout.testing.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse
 
 pytest_plugins = ["pytester"]
@@ -85,7 +84,7 @@ class Leaks(Tiny):
         yield turnout.StepFinish(reason="stop")
 '''
 
-SUITE = '''
+SUITE = """
 from pathlib import Path
 
 import turnout
@@ -106,14 +105,20 @@ class TestTiny(PluginConformance):
     cassettes_dir = Path(__file__).parent / "cassettes"
     scenarios = {{"hello": None}}
     timeout = 2.0
-'''
+"""
 
 
 def _write_cassette(directory: Path) -> None:
-    request = RecordedRequest("POST", "http://tiny.test/v1/say", {"accept": "*/*", "content-type": "application/json"},
-                              json.dumps({"text": "hello"}))
+    request = RecordedRequest(
+        "POST",
+        "http://tiny.test/v1/say",
+        {"accept": "*/*", "content-type": "application/json"},
+        json.dumps({"text": "hello"}),
+    )
     body = 'data: {"text": "hel"}\n\ndata: {"text": "lo"}\n\n'
-    cassette = Cassette("hello", [Interaction(request, RecordedResponse(200, {"content-type": "text/event-stream"}, body))])
+    cassette = Cassette(
+        "hello", [Interaction(request, RecordedResponse(200, {"content-type": "text/event-stream"}, body))]
+    )
     cassette.save(directory / "cassettes" / "hello.json", env={})
 
 

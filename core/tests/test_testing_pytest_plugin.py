@@ -71,7 +71,7 @@ def turnout_redactor():
     return Redactor(request_headers={{"content-type", "x-debug"}})
 '''
 
-INNER_TESTS = '''
+INNER_TESTS = """
 import asyncio
 import os
 from pathlib import Path
@@ -110,9 +110,9 @@ def test_unplayed(turnout_runtime, turnout_record_mode):
 @pytest.mark.turnout_cassette("shared/named")
 def test_marker(turnout_runtime):
     run(turnout_runtime, "named")
-'''
+"""
 
-SECRET_TESTS = '''
+SECRET_TESTS = """
 import asyncio
 import os
 
@@ -134,7 +134,7 @@ def test_secret_header(turnout_runtime):
 
 def test_secret_body(turnout_runtime):
     run(turnout_runtime, "my token is " + os.environ["ACME_TOKEN"])
-'''
+"""
 
 OPENAI_STYLE_KEY = "sk-proj-" + "a1b2c3d4e5f6g7h8i9j0"
 ACME_TOKEN = "acme-" + "0123456789abcdef"
@@ -266,8 +266,7 @@ def test_auto_mode_is_refused_under_ci(inner: pytest.Pytester, monkeypatch: pyte
 
 def test_a_bad_marker_is_a_usage_error(inner: pytest.Pytester) -> None:
     inner.makepyfile(
-        test_marker="import pytest\n\n@pytest.mark.turnout_cassette()\n"
-        "def test_x(turnout_cassette):\n    pass\n"
+        test_marker="import pytest\n\n@pytest.mark.turnout_cassette()\ndef test_x(turnout_cassette):\n    pass\n"
     )
     result = inner.runpytest(*INNER_ARGS)
     assert result.ret != 0

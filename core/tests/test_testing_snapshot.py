@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from turnout.events import Finish, StepFinish, StepStart, TextDelta, TextEnd, TextStart, Usage
 from turnout.testing.snapshot import event_lines, normalize
 
@@ -31,8 +30,12 @@ def test_one_event_per_line_type_first_keys_sorted_none_left_out() -> None:
         '{"type": "text-start", "id": "msg_a1", "provider_metadata": {"openai": {"a": 1, "b": 2, "item_id": "msg_a1"}}}'
     )
     assert lines[2] == '{"type": "text-delta", "id": "msg_a1", "text": "Hé"}'
-    assert json.loads(lines[4]) == {"type": "step-finish", "index": 0, "reason": "stop",
-                                    "usage": {"input_tokens": 3, "output_tokens": 1}}
+    assert json.loads(lines[4]) == {
+        "type": "step-finish",
+        "index": 0,
+        "reason": "stop",
+        "usage": {"input_tokens": 3, "output_tokens": 1},
+    }
     assert event_lines(STREAM).endswith("}\n")
 
 

@@ -6,7 +6,6 @@ import asyncio
 from typing import Any
 
 import pytest
-
 import turnout
 from turnout import Tool, ToolCall, ToolContext
 from turnout.tools import ToolExecutionError, bridge_tools, run_tool_calls
@@ -56,8 +55,13 @@ def _run(calls: list[ToolCall], tools: list[Tool]) -> list[Any]:
 
 def test_tools_receive_the_provider_call_id_and_results_keep_call_order() -> None:
     tools = [Tool.from_function(get_weather), Tool.from_function(lookup)]
-    events = _run([ToolCall(id="call_A", name="lookup", input={"query": "q"}),
-                   ToolCall(id="call_B", name="get_weather", input={"city": "Paris"})], tools)
+    events = _run(
+        [
+            ToolCall(id="call_A", name="lookup", input={"query": "q"}),
+            ToolCall(id="call_B", name="get_weather", input={"city": "Paris"}),
+        ],
+        tools,
+    )
     assert [(e.type, e.id) for e in events] == [("tool-result", "call_A"), ("tool-result", "call_B")]
     assert events[0].result.value == "q via call_A"
     assert events[1].result.value == {"city": "Paris", "temperature": 21, "unit": "celsius"}
@@ -85,8 +89,10 @@ def test_an_exception_in_a_tool_is_reported_not_raised() -> None:
     def polite() -> None:
         raise ToolExecutionError("city not found")
 
-    events = _run([ToolCall(id="a", name="boom", input={}), ToolCall(id="b", name="polite", input={})],
-                  [Tool.from_function(boom), Tool.from_function(polite)])
+    events = _run(
+        [ToolCall(id="a", name="boom", input={}), ToolCall(id="b", name="polite", input={})],
+        [Tool.from_function(boom), Tool.from_function(polite)],
+    )
     assert events[0].message == "ValueError: boom"
     assert events[2].message == "city not found"
 
@@ -104,8 +110,9 @@ def test_concurrency_is_bounded() -> None:
         return n
 
     calls = [ToolCall(id=f"c{i}", name="slow", input={"n": i}) for i in range(8)]
-    events = asyncio.run(run_tool_calls(calls, [Tool.from_function(slow)], [], cancelled=asyncio.Event(),
-                                        concurrency=3))
+    events = asyncio.run(
+        run_tool_calls(calls, [Tool.from_function(slow)], [], cancelled=asyncio.Event(), concurrency=3)
+    )
     assert [e.result.value for e in events] == list(range(8))
     assert peak == 3
 

@@ -278,8 +278,11 @@ class Config(BaseModel):
         base_url = options.pop("baseURL", None)
         raw_headers = options.pop("headers", None) or {}
         if not isinstance(raw_headers, Mapping):
-            raise ConfigError("expected a table of header names to strings", source=self.source,
-                              key=f"provider.{provider_id}.options.headers")
+            raise ConfigError(
+                "expected a table of header names to strings",
+                source=self.source,
+                key=f"provider.{provider_id}.options.headers",
+            )
         headers = {name: value for name, value in raw_headers.items() if isinstance(value, str)}
         headers.update(model.headers)
         rendered_headers = {}
@@ -314,7 +317,9 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"not valid {'JSON' if path.suffix == '.json' else 'TOML'}: {exc}", source=str(path)) from None
+        raise ConfigError(
+            f"not valid {'JSON' if path.suffix == '.json' else 'TOML'}: {exc}", source=str(path)
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError("expected a table at the top level", source=str(path))
     return data

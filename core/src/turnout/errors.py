@@ -88,8 +88,7 @@ class UnsupportedRequestError(TurnoutError):
             for verdict in self.verdicts:
                 state = "supported" if verdict.supported else "declined"
                 lines.append(
-                    f"  - {verdict.runtime} ({state} by {verdict.plugin or '?'}): "
-                    f"{verdict.reason or 'no reason given'}"
+                    f"  - {verdict.runtime} ({state} by {verdict.plugin or '?'}): {verdict.reason or 'no reason given'}"
                 )
             message = "\n".join(lines)
         super().__init__(message)
@@ -113,7 +112,7 @@ class TransportError(TurnoutError):
         super().__init__(f"{message} ({url})" if url else message)
 
 
-class TimeoutError(TransportError, builtins.TimeoutError):  # noqa: A001 - part of the public names
+class TimeoutError(TransportError, builtins.TimeoutError):
     """A connect, first-byte, idle-gap or total timeout ran out."""
 
     def __init__(self, message: str, *, url: str | None = None, phase: str | None = None) -> None:

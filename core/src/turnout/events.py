@@ -18,8 +18,8 @@ from turnout.request import ProviderMetadata, ToolResultValue
 
 __all__ = [
     "EVENT_ADAPTER",
-    "FinishReason",
     "Finish",
+    "FinishReason",
     "LLMEvent",
     "ProviderError",
     "ReasoningDelta",

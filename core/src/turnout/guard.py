@@ -29,13 +29,10 @@ from turnout.events import (
     Finish,
     FinishReason,
     LLMEvent,
-    ProviderError,
-    ReasoningDelta,
     ReasoningEnd,
     ReasoningStart,
     StepFinish,
     StepStart,
-    TextDelta,
     TextEnd,
     TextStart,
     ToolCall,
@@ -88,8 +85,9 @@ class StreamGuard:
         self.steps: list[StepRecord] = []
         self._used_ids: set[tuple[str, str]] = set()
 
-    async def step(self, events: AsyncIterator[LLMEvent], plugin: str,
-                   first: LLMEvent | None = None) -> AsyncIterator[LLMEvent]:
+    async def step(
+        self, events: AsyncIterator[LLMEvent], plugin: str, first: LLMEvent | None = None
+    ) -> AsyncIterator[LLMEvent]:
         """Guard one provider call's events (``first``, already read, then the rest)."""
         record = StepRecord(index=len(self.steps))
         self.steps.append(record)
@@ -155,7 +153,7 @@ class StreamGuard:
                 if started:
                     raise fail(1, "a second step-start in one provider call")
                 started = True
-                yield StepStart(index=record.index, provider_metadata=event.provider_metadata)  # type: ignore[union-attr]
+                yield StepStart(index=record.index, provider_metadata=event.provider_metadata)
                 continue
             if kind in ("text-start", "reasoning-start"):
                 block = ("text" if kind == "text-start" else "reasoning", event.id)  # type: ignore[union-attr]
@@ -220,8 +218,9 @@ class StreamGuard:
                     reason = "tool-calls"
                 record.reason, record.usage = reason, event.usage
                 finished = True
-                yield StepFinish(index=record.index, reason=reason, usage=event.usage,
-                                 provider_metadata=event.provider_metadata)
+                yield StepFinish(
+                    index=record.index, reason=reason, usage=event.usage, provider_metadata=event.provider_metadata
+                )
                 continue
             elif kind not in _KNOWN_TYPES:
                 raise fail(1, f"yielded {type(event).__name__!r}, which is not an LLMEvent")
@@ -251,9 +250,24 @@ class StreamGuard:
 
 
 _KNOWN_TYPES = frozenset(
-    {"step-start", "text-start", "text-delta", "text-end", "reasoning-start", "reasoning-delta",
-     "reasoning-end", "tool-input-start", "tool-input-delta", "tool-input-end", "tool-call",
-     "tool-result", "tool-error", "step-finish", "finish", "provider-error"}
+    {
+        "step-start",
+        "text-start",
+        "text-delta",
+        "text-end",
+        "reasoning-start",
+        "reasoning-delta",
+        "reasoning-end",
+        "tool-input-start",
+        "tool-input-delta",
+        "tool-input-end",
+        "tool-call",
+        "tool-result",
+        "tool-error",
+        "step-finish",
+        "finish",
+        "provider-error",
+    }
 )
 
 
@@ -264,7 +278,7 @@ class EventProtocolError(AssertionError):
         self.index = index
         """The position of the offending event (or of the end of the stream)."""
         self.rule = rule
-        """The rule number (1–6, see ``RULES``)."""
+        """The rule number (1 to 6, see ``RULES``)."""
         shown = f" {event.type!r}" if event is not None and hasattr(event, "type") else ""
         super().__init__(f"event {index}{shown}: {message} [{RULES[rule]}]")
 
@@ -286,6 +300,7 @@ def check_events(events: Iterable[LLMEvent]) -> None:
     finish_at: int | None = None
 
     for i, event in enumerate(events):
+
         def fail(rule: int, message: str, i: int = i, event: Any = event) -> EventProtocolError:
             return EventProtocolError(i, rule, message, event)
 

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from turnout.events import LLMEvent, ToolError, ToolResult
+from turnout.events import (
+    LLMEvent,
+    ReasoningDelta,
+    ReasoningEnd,
+    ReasoningStart,
+    TextDelta,
+    TextEnd,
+    TextStart,
+    ToolCall,
+    ToolError,
+    ToolResult,
+)
 from turnout.request import (
     Message,
     Part,
@@ -38,33 +49,42 @@ class AssistantMessageBuilder:
 
     def add(self, event: LLMEvent) -> None:
         """Feed one event of the step."""
-        kind = event.type
-        if kind in ("text-start", "reasoning-start"):
-            blocks = self._text if kind == "text-start" else self._reasoning
-            blocks[event.id] = (len(self._parts), [], event.provider_metadata)  # type: ignore[union-attr]
+        if isinstance(event, TextStart | ReasoningStart):
+            blocks = self._text if isinstance(event, TextStart) else self._reasoning
+            blocks[event.id] = (len(self._parts), [], event.provider_metadata)
             self._parts.append(None)
-        elif kind in ("text-delta", "reasoning-delta"):
-            blocks = self._text if kind == "text-delta" else self._reasoning
-            blocks[event.id][1].append(event.text)  # type: ignore[union-attr]
-        elif kind in ("text-end", "reasoning-end"):
-            blocks = self._text if kind == "text-end" else self._reasoning
-            position, chunks, start_meta = blocks.pop(event.id)  # type: ignore[union-attr]
+        elif isinstance(event, TextDelta | ReasoningDelta):
+            (self._text if isinstance(event, TextDelta) else self._reasoning)[event.id][1].append(event.text)
+        elif isinstance(event, TextEnd | ReasoningEnd):
+            blocks = self._text if isinstance(event, TextEnd) else self._reasoning
+            position, chunks, start_meta = blocks.pop(event.id)
             metadata = _merge(start_meta, event.provider_metadata)
             text = "".join(chunks)
             self._parts[position] = (
-                TextPart(text=text, provider_metadata=metadata) if kind == "text-end"
+                TextPart(text=text, provider_metadata=metadata)
+                if isinstance(event, TextEnd)
                 else ReasoningPart(text=text, provider_metadata=metadata)
             )
-        elif kind == "tool-call":
-            self._parts.append(ToolCallPart(
-                id=event.id, name=event.name, input=event.input,  # type: ignore[union-attr]
-                provider_executed=event.provider_executed, provider_metadata=event.provider_metadata,  # type: ignore[union-attr]
-            ))
-        elif kind == "tool-result" and event.provider_executed:  # type: ignore[union-attr]
-            self._parts.append(ToolResultPart(
-                id=event.id, name=event.name, result=event.result,  # type: ignore[union-attr]
-                provider_executed=True, provider_metadata=event.provider_metadata,
-            ))
+        elif isinstance(event, ToolCall):
+            self._parts.append(
+                ToolCallPart(
+                    id=event.id,
+                    name=event.name,
+                    input=event.input,
+                    provider_executed=event.provider_executed,
+                    provider_metadata=event.provider_metadata,
+                )
+            )
+        elif isinstance(event, ToolResult) and event.provider_executed:
+            self._parts.append(
+                ToolResultPart(
+                    id=event.id,
+                    name=event.name,
+                    result=event.result,
+                    provider_executed=True,
+                    provider_metadata=event.provider_metadata,
+                )
+            )
 
     def message(self) -> Message:
         """The assistant message (empty text blocks dropped)."""

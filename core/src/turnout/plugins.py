@@ -67,8 +67,9 @@ class PluginSet:
         """The hook relay (``plugins.hook.turnout_configure(config=…)``)."""
         return self.manager.hook
 
-    def register(self, plugin: object, name: str | None = None, *, distribution: str | None = None,
-                 version: str | None = None) -> str:
+    def register(
+        self, plugin: object, name: str | None = None, *, distribution: str | None = None, version: str | None = None
+    ) -> str:
         """Register a plugin object or module; raises ``PluginError`` if it breaks the contract."""
         name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
         if name in self.infos and self.infos[name].error is None:
@@ -107,8 +108,11 @@ class PluginSet:
                 message = f"{type(exc).__name__}: {exc}"
                 logger.warning("turnout plugin %r failed to load: %s", entry_point.name, message)
                 self.infos[entry_point.name] = PluginInfo(
-                    name=entry_point.name, module=entry_point.value, distribution=dist_name,
-                    version=version, error=message,
+                    name=entry_point.name,
+                    module=entry_point.value,
+                    distribution=dist_name,
+                    version=version,
+                    error=message,
                 )
 
     def name_of(self, plugin: object) -> str:

@@ -83,7 +83,9 @@ class Runtime:
             try:
                 call_isolated(impl, {"config": self.config})
             except Exception as exc:
-                logger.warning("plugin %r failed in turnout_configure: %s: %s", impl.plugin_name, type(exc).__name__, exc)
+                logger.warning(
+                    "plugin %r failed in turnout_configure: %s: %s", impl.plugin_name, type(exc).__name__, exc
+                )
         self.flags = RuntimeFlags.resolve(self.config, native)
         """The runtime flags in force."""
         self._transport = transport
@@ -140,12 +142,19 @@ class Runtime:
                 for verdict in answers:
                     if not isinstance(verdict, Verdict):
                         raise TypeError(f"returned {type(verdict).__name__}, expected turnout.Verdict")
-                    verdicts.append(Verdict(verdict.runtime, verdict.supported, verdict.reason,
-                                            verdict.priority, plugin=name))
+                    verdicts.append(
+                        Verdict(verdict.runtime, verdict.supported, verdict.reason, verdict.priority, plugin=name)
+                    )
             except Exception as exc:
                 logger.warning("plugin %r failed in turnout_check_support: %s: %s", name, type(exc).__name__, exc)
-                verdicts.append(Verdict(runtime=f"plugin:{name}", supported=False,
-                                        reason=f"plugin error: {type(exc).__name__}: {exc}", plugin=name))
+                verdicts.append(
+                    Verdict(
+                        runtime=f"plugin:{name}",
+                        supported=False,
+                        reason=f"plugin error: {type(exc).__name__}: {exc}",
+                        plugin=name,
+                    )
+                )
         return choose(verdicts, provider=model.provider, model=model.model)
 
     # -- streaming ----------------------------------------------------------------------------
@@ -159,8 +168,9 @@ class Runtime:
         """
         return self._stream(request, max_steps, None)
 
-    async def _stream(self, request: LLMRequest, max_steps: int,
-                      used_runtime: list[str] | None) -> AsyncIterator[LLMEvent]:
+    async def _stream(
+        self, request: LLMRequest, max_steps: int, used_runtime: list[str] | None
+    ) -> AsyncIterator[LLMEvent]:
         if max_steps < 1:
             raise ValueError(f"max_steps must be at least 1, got {max_steps}")
         model = self.resolve(request)
@@ -179,36 +189,41 @@ class Runtime:
                 if used_runtime is not None and not used_runtime:
                     used_runtime.append(runtime)
                 builder = AssistantMessageBuilder() if step + 1 < max_steps else None
-                guarded = guard.step(events, plugin, first)
+                guarded = guard.step(events, plugin, first)  # an async generator: closed below
                 try:
                     async for event in guarded:
                         if builder is not None:
                             builder.add(event)
                         yield event
                 finally:
-                    await guarded.aclose()
+                    await guarded.aclose()  # type: ignore[attr-defined]
                     await _aclose(events)
                 record = guard.steps[-1]
                 tool_events: list[Any] = []
                 if record.client_calls:
-                    tool_events = await run_tool_calls(record.client_calls, tools, current.messages,
-                                                       cancelled=cancelled)
+                    tool_events = await run_tool_calls(
+                        record.client_calls, tools, current.messages, cancelled=cancelled
+                    )
                 for failed in record.failed_calls:
-                    tool_events.append(ToolResult(id=failed.id, name=failed.name,
-                                                  result=ToolResultValue(type="error", value=failed.message)))
+                    tool_events.append(
+                        ToolResult(
+                            id=failed.id, name=failed.name, result=ToolResultValue(type="error", value=failed.message)
+                        )
+                    )
                 for event in tool_events:
                     yield event
                 if builder is None or record.reason != "tool-calls" or not tool_events:
                     break
-                current = current.model_copy(update={
-                    "messages": [*current.messages, builder.message(), tool_results_message(tool_events)]
-                })
+                current = current.model_copy(
+                    update={"messages": [*current.messages, builder.message(), tool_results_message(tool_events)]}
+                )
             yield guard.finish()
         finally:
             cancelled.set()
 
-    async def _open(self, request: LLMRequest, model: ResolvedModel, tools: list[Tool], candidates: list[str],
-                    selection: Selection) -> tuple[str, str, AsyncIterator[LLMEvent], LLMEvent | None]:
+    async def _open(
+        self, request: LLMRequest, model: ResolvedModel, tools: list[Tool], candidates: list[str], selection: Selection
+    ) -> tuple[str, str, AsyncIterator[LLMEvent], LLMEvent | None]:
         """Lower, add headers and open the stream on the first candidate that gets that far.
 
         A candidate that fails before its first event (unsupported input, a plugin bug) is
@@ -218,15 +233,18 @@ class Runtime:
         for runtime in candidates:
             try:
                 wire, lowered_by = self._first_result(
-                    "turnout_lower_request", {"request": request, "model": model, "runtime": runtime, "tools": tools})
+                    "turnout_lower_request", {"request": request, "model": model, "runtime": runtime, "tools": tools}
+                )
                 if wire is None:
                     raise PluginError(f"no plugin lowers requests for runtime {runtime!r}")
                 if not isinstance(wire, WireRequest):
-                    raise PluginError(f"turnout_lower_request returned {type(wire).__name__}, expected WireRequest",
-                                      plugin=lowered_by)
+                    raise PluginError(
+                        f"turnout_lower_request returned {type(wire).__name__}, expected WireRequest", plugin=lowered_by
+                    )
                 wire = wire.model_copy(update={"headers": self._headers(request, model, runtime, wire)})
                 events, plugin = self._first_result(
-                    "turnout_open_stream", {"wire": wire, "model": model, "runtime": runtime, "http": self.http})
+                    "turnout_open_stream", {"wire": wire, "model": model, "runtime": runtime, "http": self.http}
+                )
                 if events is None:
                     raise PluginError(f"no plugin opens streams for runtime {runtime!r}")
                 try:
@@ -240,12 +258,15 @@ class Runtime:
                 raise
             except Exception as exc:
                 reason = f"plugin error: {type(exc).__name__}: {exc}"
-            logger.warning("llm runtime failed before its first event; trying the next candidate",
-                           extra={"runtime": runtime, "reason": reason})
+            logger.warning(
+                "llm runtime failed before its first event; trying the next candidate",
+                extra={"runtime": runtime, "reason": reason},
+            )
             failures.append(Verdict(runtime, False, reason))
         raise UnsupportedRequestError(
             f"every runtime that supports {request.model} failed before its first event",
-            verdicts=[*selection.verdicts, *failures])
+            verdicts=[*selection.verdicts, *failures],
+        )
 
     def _first_result(self, hook: str, kwargs: Mapping[str, Any]) -> tuple[Any, str | None]:
         for impl in self.plugins.implementations(hook):
@@ -263,12 +284,18 @@ class Runtime:
             try:
                 extra = call_isolated(impl, kwargs)
             except Exception as exc:
-                raise PluginError(f"turnout_inject_headers raised {type(exc).__name__}: {exc}",
-                                  plugin=impl.plugin_name) from exc
+                raise PluginError(
+                    f"turnout_inject_headers raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name
+                ) from exc
             for name, value in (extra or {}).items():
                 if is_credential_header(name) and not own_host:
-                    logger.warning("dropped credential header %r from plugin %r: %s is not the host of provider %r",
-                                   name, impl.plugin_name, urlsplit(wire.url).hostname, model.provider)
+                    logger.warning(
+                        "dropped credential header %r from plugin %r: %s is not the host of provider %r",
+                        name,
+                        impl.plugin_name,
+                        urlsplit(wire.url).hostname,
+                        model.provider,
+                    )
                     continue
                 headers[name.lower()] = value
         headers.update({name.lower(): value for name, value in request.headers.items()})
@@ -320,8 +347,10 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 def _refuse_running_loop(name: str) -> None:
     if _running_loop() is not None:
-        raise RuntimeError(f"Runtime.{name}() cannot run inside a running event loop; use "
-                           f"'await runtime.{name.removesuffix('_sync')}(...)' instead")
+        raise RuntimeError(
+            f"Runtime.{name}() cannot run inside a running event loop; use "
+            f"'await runtime.{name.removesuffix('_sync')}(...)' instead"
+        )
 
 
 def _same_host(url: str, base_url: str | None) -> bool:
@@ -334,4 +363,3 @@ async def _aclose(events: AsyncIterator[Any]) -> None:
     close = getattr(events, "aclose", None)
     if close is not None:
         await close()
-

@@ -86,9 +86,7 @@ def choose(verdicts: Iterable[Verdict], *, provider: str = "", model: str = "") 
             vetoed.setdefault(verdict.runtime, f"{verdict.reason or 'declined'} ({verdict.plugin or '?'})")
         else:
             best[verdict.runtime] = max(best.get(verdict.runtime, verdict.priority), verdict.priority)
-    candidates = tuple(
-        sorted((r for r in best if r not in vetoed), key=lambda r: (-best[r], order[r]))
-    )
+    candidates = tuple(sorted((r for r in best if r not in vetoed), key=lambda r: (-best[r], order[r])))
     declined = dict(vetoed)
     for runtime in candidates[1:]:
         declined[runtime] = f"lower priority than {candidates[0]}"

@@ -159,7 +159,7 @@ class SSEDecoder:
         return chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
     def _parse(self, text: str) -> list[SSEFrame]:
-        """Parse complete lines; ``text`` ends with the ``\\n`` of a blank line (the boundary)."""
+        """Parse whole lines that end at a frame boundary (the blank line's own break removed)."""
         # Fast paths for the shapes providers send, one frame per chunk: "event: E\ndata: D\n"
         # and "data: D\n". Anything else (or more than one frame) takes the general loop.
         last = len(text) - 1

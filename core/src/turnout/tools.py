@@ -64,8 +64,9 @@ class Tool:
     """Optional input validation/conversion run before ``execute``."""
 
     @classmethod
-    def from_function(cls, function: Callable[..., Any], *, name: str | None = None,
-                      description: str | None = None) -> Tool:
+    def from_function(
+        cls, function: Callable[..., Any], *, name: str | None = None, description: str | None = None
+    ) -> Tool:
         """Make a tool from a plain (async) function.
 
         The input schema comes from the parameters' type hints and defaults, the descriptions
@@ -160,8 +161,9 @@ def bridge_tools(tools: Iterable[Any], bridge: Callable[[Any], Tool | None]) -> 
     return result
 
 
-async def _run_one(call: ToolCall, tools: Mapping[str, Tool], messages: Sequence[Message],
-                   cancelled: asyncio.Event) -> list[ToolError | ToolResult]:
+async def _run_one(
+    call: ToolCall, tools: Mapping[str, Tool], messages: Sequence[Message], cancelled: asyncio.Event
+) -> list[ToolError | ToolResult]:
     tool = tools.get(call.name)
     if tool is None:
         available = ", ".join(sorted(tools)) or "none"
@@ -184,8 +186,10 @@ async def _run_one(call: ToolCall, tools: Mapping[str, Tool], messages: Sequence
     except Exception as exc:
         message = str(exc) if isinstance(exc, ToolExecutionError) else f"{type(exc).__name__}: {exc}"
         return _failure(call, message)
-    value = output if isinstance(output, ToolResultValue) else ToolResultValue(
-        type="json", value=to_jsonable_python(output, fallback=str)
+    value = (
+        output
+        if isinstance(output, ToolResultValue)
+        else ToolResultValue(type="json", value=to_jsonable_python(output, fallback=str))
     )
     return [ToolResult(id=call.id, name=call.name, result=value)]
 
@@ -197,8 +201,14 @@ def _failure(call: ToolCall, message: str) -> list[ToolError | ToolResult]:
     ]
 
 
-async def run_tool_calls(calls: Sequence[ToolCall], tools: Sequence[Tool], messages: Sequence[Message],
-                         *, cancelled: asyncio.Event, concurrency: int = 10) -> list[ToolError | ToolResult]:
+async def run_tool_calls(
+    calls: Sequence[ToolCall],
+    tools: Sequence[Tool],
+    messages: Sequence[Message],
+    *,
+    cancelled: asyncio.Event,
+    concurrency: int = 10,
+) -> list[ToolError | ToolResult]:
     """Run client tool calls concurrently (at most ``concurrency`` at once).
 
     Returns each call's events in call order: a ``ToolResult``, preceded by a ``ToolError``

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from echo_support import REDACTOR, REPLAY_BASE_URL, echo_config, echo_server
-
 import turnout_example_plugin.plugin
+from echo_support import REDACTOR, REPLAY_BASE_URL, echo_config, echo_server
 from turnout.testing import Redactor
 
 

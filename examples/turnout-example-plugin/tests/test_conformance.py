@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from echo_support import REDACTOR, REPLAY_BASE_URL, echo_config
-
 import turnout
 import turnout_example_plugin.plugin
+from echo_support import REDACTOR, REPLAY_BASE_URL, echo_config
 from turnout.testing import DeclinedCase, PluginConformance
 
 HELLO = turnout.LLMRequest(model="echo/echo-1", messages=[turnout.user("hello there")])

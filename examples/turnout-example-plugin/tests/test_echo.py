@@ -10,7 +10,6 @@ import asyncio
 from importlib.metadata import entry_points
 
 import pytest
-
 import turnout
 from turnout.testing import normalize
 
@@ -48,7 +47,7 @@ def test_a_conversation_echoes_the_last_user_message(turnout_runtime: turnout.Ru
     )
     response = turnout.Response.from_events(collect(turnout_runtime, request))
     assert response.text == "echo: second one"
-    assert response.usage is not None and response.usage.input_tokens == 7
+    assert response.usage is not None and response.usage.input_tokens == 8
     assert response.events == event_snapshot(matcher=normalize(ids=("id",)))
 
 

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(
-    0, str(Path(__file__).parent)
-)  # --import-mode=importlib: make the helpers importable
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make the helpers importable
 
 from fallback_support import LoopbackServer, loopback_server
 

@@ -101,9 +101,7 @@ def anthropic_expected(path: Path) -> Expected:
     for event in sse_payloads(path):
         kind = event.get("type")
         if kind == "message_start":
-            usage.update(
-                {k: v for k, v in event["message"].get("usage", {}).items() if isinstance(v, int)}
-            )
+            usage.update({k: v for k, v in event["message"].get("usage", {}).items() if isinstance(v, int)})
         elif kind == "content_block_start":
             blocks[event["index"]] = {**event["content_block"], "json": ""}
         elif kind == "content_block_delta":
@@ -113,16 +111,12 @@ def anthropic_expected(path: Path) -> Expected:
             elif delta["type"] == "input_json_delta":
                 blocks[event["index"]]["json"] += delta["partial_json"]
         elif kind == "message_delta":
-            usage.update(
-                {k: v for k, v in (event.get("usage") or {}).items() if isinstance(v, int)}
-            )
+            usage.update({k: v for k, v in (event.get("usage") or {}).items() if isinstance(v, int)})
             if reason := (event.get("delta") or {}).get("stop_reason"):
                 result.reason = _ANTHROPIC_REASONS.get(reason, "unknown")
     for block in blocks.values():
         if block["type"] == "tool_use":
-            result.tool_calls.append(
-                (block["id"], block["name"], json.loads(block["json"] or "{}"))
-            )
+            result.tool_calls.append((block["id"], block["name"], json.loads(block["json"] or "{}")))
     read = usage.get("cache_read_input_tokens", 0)
     write = usage.get("cache_creation_input_tokens", 0)
     total_input = usage.get("input_tokens", 0) + read + write

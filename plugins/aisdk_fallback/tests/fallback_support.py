@@ -23,9 +23,7 @@ from turnout_aisdk_fallback import plugin as fallback_plugin
 
 def sse(*events: dict[str, Any], named: bool = True, done: bool = False) -> bytes:
     """An SSE body: one frame per payload (``event:`` lines named after ``type`` when ``named``)."""
-    frames = [
-        (f"event: {e['type']}\n" if named else "") + f"data: {json.dumps(e)}\n\n" for e in events
-    ]
+    frames = [(f"event: {e['type']}\n" if named else "") + f"data: {json.dumps(e)}\n\n" for e in events]
     return ("".join(frames) + ("data: [DONE]\n\n" if done else "")).encode()
 
 
@@ -99,9 +97,7 @@ def loopback_server() -> Iterator[LoopbackServer]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     state.port = server.server_address[1]
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield state
@@ -111,9 +107,7 @@ def loopback_server() -> Iterator[LoopbackServer]:
         thread.join(timeout=5)
 
 
-def provider_config(
-    base_url: str, package: str, provider: str = "p", **extra: Any
-) -> dict[str, Any]:
+def provider_config(base_url: str, package: str, provider: str = "p", **extra: Any) -> dict[str, Any]:
     """A config with one provider served by ``package`` at ``base_url``."""
     options = {"apiKey": "test-key", "baseURL": base_url, **extra}
     return {"provider": {provider: {"npm": package, "options": options}}}
@@ -127,12 +121,10 @@ def run_fallback(
     native: bool | None = None,
     max_steps: int = 1,
 ) -> tuple[list[LLMEvent], str | None]:
-    """Run ``request`` through a ``turnout.Runtime`` with ``plugins``; the events and the runtime used."""
+    """Run ``request`` through a ``turnout.Runtime``; return the events and the runtime used."""
 
     async def go() -> tuple[list[LLMEvent], str | None]:
-        async with turnout.Runtime(
-            native=native, config=config, plugins=plugins, load_entry_points=False
-        ) as runtime:
+        async with turnout.Runtime(native=native, config=config, plugins=plugins, load_entry_points=False) as runtime:
             response = await runtime.generate(request, max_steps=max_steps)
             return list(response.events), response.runtime
 

@@ -44,8 +44,7 @@ HELLO = sse(
 def _env(tmp_path: Path, port: int) -> dict[str, str]:
     config = tmp_path / "turnout.toml"
     config.write_text(
-        "[provider.anthropic]\n"
-        f'options = {{apiKey = "test-key", baseURL = "http://127.0.0.1:{port}/v1"}}\n',
+        f'[provider.anthropic]\noptions = {{apiKey = "test-key", baseURL = "http://127.0.0.1:{port}/v1"}}\n',
         encoding="utf-8",
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TURNOUT_", "ANTHROPIC_"))}
@@ -68,14 +67,9 @@ def test_turnout_run_anthropic_through_the_cli(loopback: LoopbackServer, tmp_pat
     (request,) = loopback.requests
     assert request.path == "/v1/messages"
     assert request.body["model"] == "claude-test"
-    assert request.body["messages"] == [
-        {"role": "user", "content": [{"type": "text", "text": "Say hello"}]}
-    ]
+    assert request.body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "Say hello"}]}]
     events = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-    assert (
-        "".join(e["text"] for e in events if e["type"] == "text-delta")
-        == "Hello from the fallback."
-    )
+    assert "".join(e["text"] for e in events if e["type"] == "text-delta") == "Hello from the fallback."
     assert events[-1]["type"] == "finish" and events[-1]["reason"] == "stop"
     assert events[-1]["usage"]["input_tokens"] == 9 and events[-1]["usage"]["output_tokens"] == 6
     assert "test-key" not in done.stdout + done.stderr
@@ -88,10 +82,11 @@ def test_discovery_imports_no_provider_sdk(tmp_path: Path) -> None:
         "import sys, turnout\n"
         "rt = turnout.Runtime()\n"
         "assert 'aisdk_fallback' in rt.plugins.infos, sorted(rt.plugins.infos)\n"
-        "selection = rt.select(turnout.LLMRequest(model='anthropic/claude-x', messages=[turnout.user('hi')]))\n"
+        "request = turnout.LLMRequest(model='anthropic/claude-x', messages=[turnout.user('hi')])\n"
+        "selection = rt.select(request)\n"
         "assert selection.runtime == 'aisdk-fallback', selection\n"
-        "print(sorted(m for m in ('pydantic_ai', 'openai', 'anthropic', 'google.genai', 'mistralai')"
-        " if m in sys.modules))\n"
+        "heavy = ('pydantic_ai', 'openai', 'anthropic', 'google.genai', 'mistralai')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("TURNOUT_")}
     env.update(

@@ -13,9 +13,7 @@ from turnout import errors
 
 from testsupport import shared_files
 
-ERRORS = [
-    p for p in shared_files("fixtures/real/errors", "*.http.json") if "nonstream" not in p.name
-]
+ERRORS = [p for p in shared_files("fixtures/real/errors", "*.http.json") if "nonstream" not in p.name]
 _EXPECTED = {
     401: errors.AuthenticationError,
     403: errors.AuthenticationError,

@@ -20,9 +20,7 @@ def resolve(
 ) -> turnout.ResolvedModel:
     options = {k: v for k, v in {"apiKey": key, "baseURL": base_url}.items() if v}
     block = {"options": options} | ({"npm": package} if package else {})
-    return Config.from_data({"provider": {provider: block}}, builtins=False).resolve(
-        f"{provider}/m"
-    )
+    return Config.from_data({"provider": {provider: block}}, builtins=False).resolve(f"{provider}/m")
 
 
 @pytest.mark.parametrize("package", sorted(gate.ROUTES))
@@ -36,9 +34,7 @@ def test_every_served_package_is_supported_at_fallback_priority(package: str) ->
             Priority.FALLBACK,
         )
     else:
-        assert not verdict.supported and f"turnout-aisdk-fallback[{route.extra}]" in (
-            verdict.reason or ""
-        )
+        assert not verdict.supported and f"turnout-aisdk-fallback[{route.extra}]" in (verdict.reason or "")
 
 
 def test_unknown_package_declines_naming_what_is_served() -> None:
@@ -66,16 +62,12 @@ def test_a_provider_without_package_is_openai_compatible_and_needs_no_key() -> N
 
 
 def test_hosted_api_without_key_declines() -> None:
-    verdict = plugin.turnout_check_support(
-        resolve("@ai-sdk/anthropic", key=None, provider="claude")
-    )
+    verdict = plugin.turnout_check_support(resolve("@ai-sdk/anthropic", key=None, provider="claude"))
     assert not verdict.supported and "provider.claude.options.apiKey" in (verdict.reason or "")
 
 
 def test_no_base_url_declines() -> None:
-    verdict = plugin.turnout_check_support(
-        resolve("@ai-sdk/openai-compatible", base_url=None, provider="gw")
-    )
+    verdict = plugin.turnout_check_support(resolve("@ai-sdk/openai-compatible", base_url=None, provider="gw"))
     assert not verdict.supported and "provider.gw.options.baseURL" in (verdict.reason or "")
 
 

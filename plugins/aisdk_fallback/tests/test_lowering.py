@@ -1,4 +1,4 @@
-"""Lowering: LLMRequest → pydantic-ai messages, tools and settings; continuation state round-trips."""
+"""Lowering: LLMRequest → pydantic-ai messages, tools, settings; continuation state round-trips."""
 
 from __future__ import annotations
 
@@ -23,9 +23,7 @@ def lower(
     package: str = "@ai-sdk/openai",
     tools: list[turnout.Tool] | None = None,
 ) -> Any:
-    model = Config.from_data(provider_config("http://127.0.0.1:9/v1", package)).resolve(
-        request.model
-    )
+    model = Config.from_data(provider_config("http://127.0.0.1:9/v1", package)).resolve(request.model)
     wire = plugin.turnout_lower_request(request, model, "aisdk-fallback", tools or [])
     assert wire is not None
     return wire
@@ -40,13 +38,9 @@ def test_messages_parts_and_settings() -> None:
                 "look",
                 turnout.MediaPart(media_type="image/png", data=base64.b64encode(PNG).decode()),
             ),
-            turnout.assistant(
-                turnout.ToolCallPart(id="call_1", name="weather", input={"city": "Oslo"})
-            ),
+            turnout.assistant(turnout.ToolCallPart(id="call_1", name="weather", input={"city": "Oslo"})),
             turnout.tool_message(
-                turnout.ToolResultPart(
-                    id="call_1", name="weather", result=turnout.ToolResultValue(value={"t": 3})
-                ),
+                turnout.ToolResultPart(id="call_1", name="weather", result=turnout.ToolResultValue(value={"t": 3})),
             ),
             turnout.tool_message(
                 turnout.ToolResultPart(
@@ -58,15 +52,11 @@ def test_messages_parts_and_settings() -> None:
             turnout.user("and now?"),
         ],
         tool_choice={"type": "tool", "name": "weather"},
-        generation=turnout.Generation(
-            max_tokens=64, temperature=0.2, top_p=0.9, seed=7, stop=["END"]
-        ),
+        generation=turnout.Generation(max_tokens=64, temperature=0.2, top_p=0.9, seed=7, stop=["END"]),
         provider_options={"p": {"reasoning_effort": "low", "ignored_option": 1}},
         headers={"x-trace": "abc"},
     )
-    tool = turnout.Tool(
-        name="weather", description="Weather.", input_schema={"type": "object", "properties": {}}
-    )
+    tool = turnout.Tool(name="weather", description="Weather.", input_schema={"type": "object", "properties": {}})
     wire = lower(request, tools=[tool])
     lowered = wire.payload
     first, response, last = lowered.messages
@@ -101,9 +91,7 @@ def test_reasoning_state_from_events_goes_back_as_thinking_parts() -> None:
             turnout.user("q"),
             turnout.assistant(
                 turnout.ReasoningPart(text="Plan.", provider_metadata=metadata_openai),
-                turnout.ReasoningPart(
-                    text="More.", provider_metadata={"openai": {"itemId": "rs_1"}}
-                ),
+                turnout.ReasoningPart(text="More.", provider_metadata={"openai": {"itemId": "rs_1"}}),
                 turnout.TextPart(text="A.", provider_metadata={"openai": {"itemId": "msg_1"}}),
             ),
             turnout.user("again"),
@@ -135,9 +123,7 @@ def test_reasoning_state_from_events_goes_back_as_thinking_parts() -> None:
         ),
     ],
 )
-def test_input_it_cannot_send_is_a_clear_unsupported_request(
-    message: turnout.Message, error: str
-) -> None:
+def test_input_it_cannot_send_is_a_clear_unsupported_request(message: turnout.Message, error: str) -> None:
     with pytest.raises(UnsupportedRequestError, match=error):
         lower(turnout.LLMRequest(model="p/m", messages=[message]))
 
@@ -195,7 +181,7 @@ _THINKING = sse(
 
 
 def test_anthropic_thinking_signature_round_trips_over_the_wire(loopback: LoopbackServer) -> None:
-    """A reasoning-end's metadata, sent back as a ReasoningPart, reaches Anthropic as a signed block."""
+    """A reasoning-end's metadata, sent back in a ReasoningPart, reaches Anthropic signed."""
     loopback.serve(_THINKING)
     config = provider_config(loopback.base_url, "@ai-sdk/anthropic")
     first = turnout.LLMRequest(model="p/m", messages=[turnout.user("q")])

@@ -32,11 +32,7 @@ def _check(events: list[turnout.LLMEvent], runtime: str | None, expected: Expect
     client_calls = [(c.id, c.name, c.input) for c in response.tool_calls if not c.provider_executed]
     assert client_calls == expected.tool_calls
     assert response.finish_reason == expected.reason
-    usage = (
-        response.usage.model_dump(exclude_none=True, exclude={"provider_metadata"})
-        if response.usage
-        else None
-    )
+    usage = response.usage.model_dump(exclude_none=True, exclude={"provider_metadata"}) if response.usage else None
     if expected.usage is None:
         assert usage is None
     else:
@@ -49,9 +45,7 @@ def _check(events: list[turnout.LLMEvent], runtime: str | None, expected: Expect
 def test_chat_completions_stream(path: Path, loopback: LoopbackServer) -> None:
     loopback.serve(path.read_bytes())
     config = provider_config(loopback.base_url, "@ai-sdk/openai-compatible", provider="local")
-    events, runtime = run_fallback(
-        config, turnout.LLMRequest(model="local/some-model", messages=[turnout.user("hi")])
-    )
+    events, runtime = run_fallback(config, turnout.LLMRequest(model="local/some-model", messages=[turnout.user("hi")]))
     _check(events, runtime, chat_expected(path))
     (request,) = loopback.requests
     assert request.path == "/v1/chat/completions"

@@ -21,18 +21,14 @@ def _chat_chunk(
         "object": "chat.completion.chunk",
         "created": 1,
         "model": "m",
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]
-        if delta or finish
-        else [],
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}] if delta or finish else [],
     }
     if usage:
         chunk["usage"] = usage
     return chunk
 
 
-def _call(
-    index: int, args: str, call_id: str | None = None, name: str | None = None
-) -> dict[str, Any]:
+def _call(index: int, args: str, call_id: str | None = None, name: str | None = None) -> dict[str, Any]:
     call: dict[str, Any] = {"index": index, "function": {"arguments": args}}
     if call_id:
         call.update(id=call_id, type="function")
@@ -256,8 +252,6 @@ def test_event_stream_snapshot(case: str, loopback: LoopbackServer, event_snapsh
     body, package = CASES[case]
     loopback.serve(body)
     config = provider_config(loopback.base_url, package)
-    events, runtime = run_fallback(
-        config, turnout.LLMRequest(model="p/m", messages=[turnout.user("hi")])
-    )
+    events, runtime = run_fallback(config, turnout.LLMRequest(model="p/m", messages=[turnout.user("hi")]))
     assert runtime == "aisdk-fallback"
     assert events == event_snapshot

@@ -30,9 +30,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "TURNOUT_EXPERIMENTAL",
         "TURNOUT_EXPERIMENTAL_NATIVE_LLM",
     ):
-        monkeypatch.setenv(
-            name, "placeholder"
-        )  # recorded, so the plugin's own export is undone too
+        monkeypatch.setenv(name, "placeholder")  # recorded, so the plugin's own export is undone too
         monkeypatch.delenv(name)
     return data_dir
 
@@ -40,15 +38,11 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def console_state() -> ConsoleState:
     """The loopback console's behaviour and records, serving recorded streams from ../shared."""
-    return ConsoleState(
-        responses_stream=shared_path(*RESPONSES_STREAM), chat_stream=shared_path(*CHAT_STREAM)
-    )
+    return ConsoleState(responses_stream=shared_path(*RESPONSES_STREAM), chat_stream=shared_path(*CHAT_STREAM))
 
 
 @pytest.fixture
-def console(
-    console_state: ConsoleState, isolated: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[ConsoleServer]:
+def console(console_state: ConsoleState, isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ConsoleServer]:
     """A running loopback console; ``$TURNOUT_CONSOLE_URL`` points at it."""
     with ConsoleServer(console_state) as server:
         monkeypatch.setenv("TURNOUT_CONSOLE_URL", server.url)

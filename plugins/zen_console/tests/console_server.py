@@ -88,9 +88,7 @@ class ConsoleServer:
         host, port = self._httpd.server_address[:2]
         self.url = f"http://{host}:{port}"
         handler.base_url = self.url
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def __enter__(self) -> ConsoleServer:
         self._thread.start()
@@ -149,9 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(raw) if raw else None
         state = self.state
         with state.lock:
-            state.requests.append(
-                Recorded(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-            )
+            state.requests.append(Recorded(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body))
         route = {
             ("POST", "/auth/device/code"): self._device_code,
             ("POST", "/auth/device/token"): self._token,
@@ -188,15 +184,10 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.state
         grant = body.get("grant_type") if isinstance(body, dict) else None
         with state.lock:
-            if (
-                grant == "urn:ietf:params:oauth:grant-type:device_code"
-                and body.get("device_code") == "dev-SECRET-code"
-            ):
+            if grant == "urn:ietf:params:oauth:grant-type:device_code" and body.get("device_code") == "dev-SECRET-code":
                 state.polls += 1
                 if state.deny:
-                    self._json(
-                        400, {"error": "access_denied", "error_description": "the user said no"}
-                    )
+                    self._json(400, {"error": "access_denied", "error_description": "the user said no"})
                 elif state.polls <= state.pending_polls:
                     self._json(400, {"error": "authorization_pending"})
                 elif state.slow_down and state.polls == state.pending_polls + 1:
@@ -244,9 +235,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.headers.get("authorization") != f"Bearer {state.access_token}"
             or self.headers.get("x-org-id") != ORGS[0]["id"]
         ):
-            self._json(
-                401, {"error": {"message": "invalid console credentials", "type": "unauthorized"}}
-            )
+            self._json(401, {"error": {"message": "invalid console credentials", "type": "unauthorized"}})
             return
         if endpoint == "responses" and state.responses_stream is not None:
             self._sse(state.responses_stream.read_bytes().rstrip(b"\n") + b"\n\n" + PING)

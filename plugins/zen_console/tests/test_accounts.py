@@ -20,9 +20,7 @@ from turnout_zen_console.accounts import Account, AccountStore, Org
 from turnout_zen_console.errors import AccountStoreError
 
 
-def make_account(
-    user: str = "usr_1", server: str = "https://console.example", token: str = "tok-AAA"
-) -> Account:
+def make_account(user: str = "usr_1", server: str = "https://console.example", token: str = "tok-AAA") -> Account:
     return Account(
         server=server,
         user_id=user,
@@ -103,9 +101,7 @@ def test_corrupt_file_raises_clearly_and_is_never_overwritten(isolated: Path, co
     assert path.read_text() == content
 
 
-def test_failed_replace_leaves_the_old_file_and_no_temp(
-    isolated: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failed_replace_leaves_the_old_file_and_no_temp(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = AccountStore()
     store.add(make_account(token="tok-OLD"))
     before = store.path.read_bytes()
@@ -120,9 +116,7 @@ def test_failed_replace_leaves_the_old_file_and_no_temp(
     assert sorted(p.name for p in isolated.iterdir()) == ["accounts.json"]
 
 
-def test_write_interrupted_midway_leaves_the_old_file(
-    isolated: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_write_interrupted_midway_leaves_the_old_file(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = AccountStore()
     store.add(make_account(token="tok-OLD"))
     before = store.path.read_bytes()
@@ -157,9 +151,7 @@ def test_sigkill_during_write_leaves_the_old_file_readable(isolated: Path) -> No
         store.update(account)
         """
     )
-    child = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, env=os.environ.copy()
-    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=os.environ.copy())
     try:
         assert child.stdout is not None
         assert child.stdout.readline().strip() == b"writing"
@@ -176,16 +168,12 @@ def test_sigkill_during_write_leaves_the_old_file_readable(isolated: Path) -> No
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=12,
 )
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     content=st.one_of(
         st.text(max_size=40),

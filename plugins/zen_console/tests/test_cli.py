@@ -15,7 +15,9 @@ from typing import Any
 
 import httpx2
 import pytest
+from turnout import LLMRequest, Runtime, user
 from turnout.cli import main
+from turnout_zen_console import tokens
 
 from plugins.zen_console.tests.console_server import CONNECTION, ConsoleServer, ConsoleState
 
@@ -94,9 +96,7 @@ def test_login_prints_url_and_code_and_stores_a_private_account(
 def test_explain_chooses_native_openai_for_an_openai_package_zen_model(
     logged_in: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, explained = run_json(
-        ["explain", "-m", "opencode/gpt-5.2-codex", "--native", "--json"], capsys
-    )
+    code, explained = run_json(["explain", "-m", "opencode/gpt-5.2-codex", "--native", "--json"], capsys)
     assert code == 0
     assert explained["runtime"] == "native-openai"
     assert explained["declined"] == {"aisdk-fallback": "lower priority than native-openai"}
@@ -105,9 +105,7 @@ def test_explain_chooses_native_openai_for_an_openai_package_zen_model(
 def test_zen_model_with_another_package_goes_to_the_fallback(
     logged_in: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, explained = run_json(
-        ["explain", "-m", "opencode/claude-sonnet-4-5", "--native", "--json"], capsys
-    )
+    code, explained = run_json(["explain", "-m", "opencode/claude-sonnet-4-5", "--native", "--json"], capsys)
     assert code == 0
     assert explained["runtime"] == "aisdk-fallback"
     native = [v for v in explained["verdicts"] if v["runtime"] == "native-openai"]
@@ -128,10 +126,7 @@ def test_run_streams_through_the_proxy_with_console_headers_and_ignores_the_trai
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    assert (
-        main(["run", "-m", "opencode/gpt-5.2-codex", "--native", "--json", "What is 4200 + 42?"])
-        == 0
-    )
+    assert main(["run", "-m", "opencode/gpt-5.2-codex", "--native", "--json", "What is 4200 + 42?"]) == 0
     captured = capsys.readouterr()
     events = [json.loads(line) for line in captured.out.splitlines()]
     assert [e["type"] for e in events].count("finish") == 1
@@ -152,9 +147,7 @@ def test_openai_compatible_zen_model_streams_chat_through_the_fallback(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    assert (
-        main(["run", "-m", "opencode/qwen3-coder", "--native", "--json", "What is 4200 + 42?"]) == 0
-    )
+    assert main(["run", "-m", "opencode/qwen3-coder", "--native", "--json", "What is 4200 + 42?"]) == 0
     captured = capsys.readouterr()
     events = [json.loads(line) for line in captured.out.splitlines()]
     assert events[-1]["type"] == "finish"
@@ -188,9 +181,7 @@ def test_expired_token_is_refreshed_before_the_request(
     capsys.readouterr()
     assert console.state.refreshes == 1
     (sent,) = console.state.paths(f"/proxy/connections/{CONNECTION}/v1/responses")
-    assert (
-        sent.headers["authorization"] == f"Bearer {console.state.access_token}" != f"Bearer {old}"
-    )
+    assert sent.headers["authorization"] == f"Bearer {console.state.access_token}" != f"Bearer {old}"
 
 
 def test_orgs_lists_and_switches_and_logout_forgets(
@@ -211,9 +202,7 @@ def test_orgs_lists_and_switches_and_logout_forgets(
     assert "Logged out of dev@example.com" in capsys.readouterr().out
     assert main(["whoami"]) == 1
     assert "Not logged in" in capsys.readouterr().out
-    assert not list(isolated.glob("console-config-*.json")), (
-        "logout drops the cached remote configs"
-    )
+    assert not list(isolated.glob("console-config-*.json")), "logout drops the cached remote configs"
     assert_no_secret(console.state, [listing, caplog.text])
 
 
@@ -224,15 +213,11 @@ def test_login_against_an_unreachable_console_is_a_clear_error(
     assert "error: cannot reach the console at http://127.0.0.1:9" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(
-    not TURNOUT.exists(), reason="the turnout script is not installed in this environment"
-)
+@pytest.mark.skipif(not TURNOUT.exists(), reason="the turnout script is not installed in this environment")
 def test_login_whoami_explain_and_run_as_real_subprocesses(
     console: ConsoleServer, isolated: Path, tmp_path: Path
 ) -> None:
-    console.state.slow_down = (
-        False  # real sleeps here: keep the polls at the console's interval (0 s)
-    )
+    console.state.slow_down = False  # real sleeps here: keep the polls at the console's interval (0 s)
     marker = tmp_path / "browser-opened"
     env = {**os.environ, "BROWSER": f"{sys.executable} -c \"open(r'{marker}', 'w')\" %s"}
     login = subprocess.run(
@@ -247,9 +232,7 @@ def test_login_whoami_explain_and_run_as_real_subprocesses(
     assert "WXYZ-1234" in login.stdout and "Logged in as dev@example.com" in login.stdout
     assert not marker.exists(), "no browser without a terminal"
     assert console.state.polls == 4
-    whoami = subprocess.run(
-        [str(TURNOUT), "whoami"], env=env, capture_output=True, text=True, timeout=60
-    )
+    whoami = subprocess.run([str(TURNOUT), "whoami"], env=env, capture_output=True, text=True, timeout=60)
     assert whoami.returncode == 0 and "dev@example.com" in whoami.stdout
     explain = subprocess.run(
         [str(TURNOUT), "explain", "-m", "opencode/gpt-5.2-codex", "--native", "--json"],
@@ -280,11 +263,7 @@ def test_no_token_in_any_file_except_the_account_file(
 ) -> None:
     main(["explain", "-m", "opencode/gpt-5.2-codex", "--native", "--json"])
     capsys.readouterr()
-    files = [
-        p
-        for p in [*tmp_path.rglob("*"), *TESTS_DIR.rglob("*")]
-        if p.is_file() and p.name != "accounts.json"
-    ]
+    files = [p for p in [*tmp_path.rglob("*"), *TESTS_DIR.rglob("*")] if p.is_file() and p.name != "accounts.json"]
     assert any(p.name.startswith("console-config-") for p in files)
     assert_no_secret(console.state, [p.read_text(errors="replace") for p in files])
 
@@ -303,3 +282,18 @@ def test_ctrl_c_while_waiting_cancels_cleanly(
     assert "Login cancelled; nothing was stored." in capsys.readouterr().err
     assert not (isolated / "accounts.json").exists()
     assert console.state.polls == 0
+
+
+def test_long_lived_runtime_refreshes_the_token_in_header_injection(
+    logged_in: str, console: ConsoleServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rt = Runtime(native=True, config={})
+    assert console.state.refreshes == 0
+    monkeypatch.setattr(tokens, "REFRESH_MARGIN", 2 * 3600)  # as if two hours passed: the token is due
+    response = rt.generate_sync(LLMRequest(model="opencode/gpt-5.2-codex", messages=[user("4200 + 42?")]))
+    assert response.runtime == "native-openai"
+    assert response.text == recorded_text(console.state.responses_stream, "response.output_text.delta")  # type: ignore[arg-type]
+    assert console.state.refreshes == 1
+    (sent,) = console.state.paths(f"/proxy/connections/{CONNECTION}/v1/responses")
+    assert sent.headers["authorization"] == f"Bearer {console.state.access_token}"
+    assert os.environ["OPENCODE_CONSOLE_TOKEN"] == console.state.access_token

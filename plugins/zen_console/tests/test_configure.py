@@ -113,16 +113,12 @@ def test_unreachable_console_without_cache_is_logged_not_fatal(
         token = log_in(server)
     caplog.set_level(logging.DEBUG)
     rt = runtime()
-    assert (
-        "console config unavailable, continuing without it: cannot reach the console" in caplog.text
-    )
+    assert "console config unavailable, continuing without it: cannot reach the console" in caplog.text
     assert token not in caplog.text and "org_alpha" not in caplog.text
     assert not rt.config.resolve("opencode/gpt-5.2-codex").console_managed
 
 
-def test_corrupt_account_file_does_not_stop_the_runtime(
-    isolated: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_corrupt_account_file_does_not_stop_the_runtime(isolated: Path, caplog: pytest.LogCaptureFixture) -> None:
     isolated.mkdir(parents=True)
     (isolated / "accounts.json").write_text("{not json")
     rt = runtime()
@@ -141,9 +137,7 @@ def test_anonymous_zen_serves_free_models_with_the_public_key(isolated: Path) ->
     assert rt.config.resolve("opencode/claude-sonnet-4-5").api_key is None
 
 
-def test_a_zen_key_turns_anonymous_mode_off(
-    isolated: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_zen_key_turns_anonymous_mode_off(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENCODE_API_KEY", "zen-key")
     rt = runtime()
     assert "claude-sonnet-4-5" in rt.config.provider["opencode"].models
@@ -166,13 +160,7 @@ def test_configured_plugin_injects_credentials_only_toward_the_proxy(
 ) -> None:
     token = log_in(console)
     rt = runtime(
-        {
-            "provider": {
-                "opencode": {
-                    "models": {"elsewhere": {"options": {"baseURL": "https://other.example/v1"}}}
-                }
-            }
-        }
+        {"provider": {"opencode": {"models": {"elsewhere": {"options": {"baseURL": "https://other.example/v1"}}}}}}
     )
     codex = rt.config.resolve("opencode/gpt-5.2-codex")
     proxy_url = f"{codex.base_url}/responses"
@@ -182,9 +170,6 @@ def test_configured_plugin_injects_credentials_only_toward_the_proxy(
     }
     elsewhere = rt.config.resolve("opencode/elsewhere")
     assert elsewhere.console_managed
-    assert (
-        plugin.turnout_inject_headers(elsewhere, WireRequest(url=f"{elsewhere.base_url}/responses"))
-        is None
-    )
+    assert plugin.turnout_inject_headers(elsewhere, WireRequest(url=f"{elsewhere.base_url}/responses")) is None
     openai = rt.config.resolve("openai/gpt-4.1-mini")
     assert plugin.turnout_inject_headers(openai, WireRequest(url=proxy_url)) is None

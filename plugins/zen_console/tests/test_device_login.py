@@ -66,8 +66,6 @@ def test_code_that_is_never_approved_expires_by_itself(console: ConsoleServer) -
 def test_unreachable_console_is_a_clear_error() -> None:
     with (
         ConsoleClient("http://127.0.0.1:9", timeout=2) as client,
-        pytest.raises(
-            ConsoleUnavailableError, match=r"cannot reach the console at http://127\.0\.0\.1:9"
-        ),
+        pytest.raises(ConsoleUnavailableError, match=r"cannot reach the console at http://127\.0\.0\.1:9"),
     ):
         request_device_code(client)

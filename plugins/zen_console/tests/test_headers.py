@@ -27,9 +27,7 @@ def zen_model(*, managed: bool = True, headers: dict[str, str] | None = None) ->
 
 
 def test_console_managed_model_toward_the_proxy_gets_bearer_and_org() -> None:
-    headers = console_headers(
-        zen_model(), f"{PROXY}/responses", token="tok", org_id="org_account", trusted=TRUSTED
-    )
+    headers = console_headers(zen_model(), f"{PROXY}/responses", token="tok", org_id="org_account", trusted=TRUSTED)
     assert headers == {"authorization": "Bearer tok", "x-org-id": "org_provider"}
 
 
@@ -60,9 +58,7 @@ def test_no_credentials_toward_other_hosts(url: str) -> None:
 
 def test_no_credentials_for_models_the_console_does_not_manage() -> None:
     assert (
-        console_headers(
-            zen_model(managed=False), f"{PROXY}/responses", token="tok", org_id="o", trusted=TRUSTED
-        )
+        console_headers(zen_model(managed=False), f"{PROXY}/responses", token="tok", org_id="o", trusted=TRUSTED)
         is None
     )
 
@@ -86,7 +82,5 @@ def test_plugin_module_imports_light() -> None:
         " 'turnout_zen_console.session', 'openai', 'anthropic', 'pydantic_ai')\n"
         "print([name for name in lazy if name in sys.modules])\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -33,9 +33,7 @@ def logged_in(console: ConsoleServer, *, expires_in: float) -> Account:
 
 def test_token_far_from_expiry_is_used_as_is(console: ConsoleServer) -> None:
     account = logged_in(console, expires_in=REFRESH_MARGIN + 600)
-    assert (
-        TokenSource(AccountStore(), account.key).token() == account.access_token.get_secret_value()
-    )
+    assert TokenSource(AccountStore(), account.key).token() == account.access_token.get_secret_value()
     assert console.state.refreshes == 0
 
 
@@ -93,9 +91,7 @@ def test_refresh_done_by_another_process_is_picked_up(console: ConsoleServer) ->
 
 
 @pytest.mark.parametrize("status", [400, 401])
-def test_refused_refresh_tells_the_user_to_log_in_again(
-    console: ConsoleServer, status: int
-) -> None:
+def test_refused_refresh_tells_the_user_to_log_in_again(console: ConsoleServer, status: int) -> None:
     account = logged_in(console, expires_in=30)
     console.state.refusal_status = status
     with pytest.raises(LoginRequiredError, match="run `turnout login` again") as info:
@@ -104,9 +100,7 @@ def test_refused_refresh_tells_the_user_to_log_in_again(
     assert AccountStore().get(account.key) == account, "a refused refresh changes nothing on disk"
 
 
-def test_unreachable_console_keeps_a_still_valid_token(
-    isolated: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_unreachable_console_keeps_a_still_valid_token(isolated: Path, caplog: pytest.LogCaptureFixture) -> None:
     account = Account(
         server="http://127.0.0.1:9",
         user_id="u",

@@ -21,7 +21,8 @@ class CLI:
 
     def __init__(self, prog: str = "turnout") -> None:
         self.parser = argparse.ArgumentParser(
-            prog=prog, description="turnout: one request and event model, many LLM runtimes.")
+            prog=prog, description="turnout: one request and event model, many LLM runtimes."
+        )
         """The top-level parser."""
         self.parser.add_argument("--config", metavar="PATH", help="configuration file (TOML or JSON)")
         self.parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
@@ -31,7 +32,7 @@ class CLI:
         self.common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS, help="log more")
         self._commands = self.parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def add_command(self, name: str, *, help: str, handler: Handler) -> argparse.ArgumentParser:  # noqa: A002
+    def add_command(self, name: str, *, help: str, handler: Handler) -> argparse.ArgumentParser:
         """Add ``turnout NAME``; returns its parser for options. ``handler(args)`` returns the exit code."""
         parser = self._commands.add_parser(name, help=help, description=help, parents=[self.common])
         parser.set_defaults(handler=handler)
@@ -40,10 +41,10 @@ class CLI:
 
 def build_cli() -> CLI:
     """The CLI with the core commands and every installed plugin's commands."""
-    from turnout.cli import demo, inspect, run
+    from turnout.cli import demo, inspect, replay, run
 
     cli = CLI()
-    for commands in (run, inspect, demo):
+    for commands in (run, inspect, replay, demo):
         commands.register(cli)
     plugins = PluginSet()
     plugins.load_entry_points(allowed_from_env())
@@ -52,7 +53,8 @@ def build_cli() -> CLI:
             call_isolated(impl, {"cli": cli})
         except Exception as exc:
             logging.getLogger("turnout.cli").warning(
-                "plugin %r failed to register its commands: %s: %s", impl.plugin_name, type(exc).__name__, exc)
+                "plugin %r failed to register its commands: %s: %s", impl.plugin_name, type(exc).__name__, exc
+            )
     return cli
 
 
@@ -61,8 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     cli = build_cli()
     args = cli.parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.WARNING - 10 * min(args.verbose, 2), format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr)
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     try:
         code = args.handler(args)
     except KeyboardInterrupt:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx2
 
 from turnout.cli.inspect import selection_as_dict
-from turnout.cli.render import EventPrinter, format_usage, print_json
+from turnout.cli.render import EventPrinter, print_json
 from turnout.events import LLMEvent
 from turnout.request import LLMRequest, user
 from turnout.runtime import Runtime
@@ -25,8 +25,7 @@ CONFIG = {"provider": {"openai": {"options": {"apiKey": "demo-key-not-secret"}}}
 
 def register(cli: Any) -> None:
     """Add ``demo``."""
-    parser = cli.add_command("demo", help="offline tour: selection, streaming, a tool round trip, usage",
-                             handler=_demo)
+    parser = cli.add_command("demo", help="offline tour: selection, streaming, a tool round trip, usage", handler=_demo)
     parser.add_argument("--json", action="store_true", help="print each section as JSON")
 
 
@@ -62,8 +61,9 @@ def _transport(requests_seen: list[dict[str, Any]]) -> httpx2.MockTransport:
     return httpx2.MockTransport(answer)
 
 
-async def _section(runtime: Runtime, request: LLMRequest, max_steps: int, printer: EventPrinter | None
-                   ) -> list[LLMEvent]:
+async def _section(
+    runtime: Runtime, request: LLMRequest, max_steps: int, printer: EventPrinter | None
+) -> list[LLMEvent]:
     events = []
     async for event in runtime.stream(request, max_steps=max_steps):
         events.append(event)
@@ -75,8 +75,7 @@ async def _section(runtime: Runtime, request: LLMRequest, max_steps: int, printe
 def _demo(args: argparse.Namespace) -> int:
     seen: list[dict[str, Any]] = []
     runtimes = {native: Runtime(native=native, config=CONFIG, transport=_transport(seen)) for native in (True, False)}
-    plain = LLMRequest(model=MODEL, system=["You are concise."],
-                       messages=[user("What does a railway turnout do?")])
+    plain = LLMRequest(model=MODEL, system=["You are concise."], messages=[user("What does a railway turnout do?")])
     weather = LLMRequest(model=MODEL, messages=[user("What is the weather in Paris?")], tools=[get_weather])
     sections: list[dict[str, Any]] = []
     say = (lambda *a: None) if args.json else print
@@ -88,13 +87,16 @@ def _demo(args: argparse.Namespace) -> int:
         sections.append({"section": "selection", "native_flag": native, **selection_as_dict(selection, native)})
         say(f"   native flag {'on ' if native else 'off'} → {selection.runtime or 'nothing'}")
         for verdict in selection.verdicts:
-            say(f"      {'✓' if verdict.supported else '✗'} {verdict.runtime:<15} ({verdict.plugin}) "
-                f"{verdict.reason or ''}".rstrip())
+            say(
+                f"      {'✓' if verdict.supported else '✗'} {verdict.runtime:<15} ({verdict.plugin}) "
+                f"{verdict.reason or ''}".rstrip()
+            )
     chosen = {native: rt.select(plain).runtime for native, rt in runtimes.items()}
 
     async def tour() -> None:
         for number, (title, request, steps) in enumerate(
-                [("A streamed answer", plain, 1), ("A tool round trip (max_steps=2)", weather, 2)], start=2):
+            [("A streamed answer", plain, 1), ("A tool round trip (max_steps=2)", weather, 2)], start=2
+        ):
             for native, runtime in runtimes.items():
                 if chosen[native] is None:
                     continue
@@ -102,14 +104,15 @@ def _demo(args: argparse.Namespace) -> int:
                 printer = None if args.json else EventPrinter(as_json=False)
                 before = len(seen)
                 events = await _section(runtime, request, steps, printer)
-                finish = events[-1]
-                sections.append({
-                    "section": title, "runtime": chosen[native],
-                    "requests": seen[before:],
-                    "events": [e.model_dump(mode="json", exclude_none=True) for e in events],
-                })
-                say(f"   ({len(events)} events; {len(seen) - before} request(s) to {seen[before]['url']}; "
-                    f"{format_usage(finish.usage)})")  # type: ignore[union-attr]
+                sections.append(
+                    {
+                        "section": title,
+                        "runtime": chosen[native],
+                        "requests": seen[before:],
+                        "events": [e.model_dump(mode="json", exclude_none=True) for e in events],
+                    }
+                )
+                say(f"   ({len(events)} events; {len(seen) - before} request(s) to {seen[before]['url']})")
         for runtime in runtimes.values():
             await runtime.aclose()
 

@@ -17,12 +17,14 @@ __all__ = ["register", "selection_as_dict"]
 
 def register(cli: Any) -> None:
     """Add ``explain``, ``plugins`` and ``models``."""
-    explain = cli.add_command("explain", help="show which runtime would handle a model, and every verdict",
-                              handler=_explain)
+    explain = cli.add_command(
+        "explain", help="show which runtime would handle a model, and every verdict", handler=_explain
+    )
     add_runtime_options(explain)
     explain.add_argument("--json", action="store_true", help="print JSON")
-    plugins = cli.add_command("plugins", help="list installed plugins, versions, hooks and load errors",
-                              handler=_plugins)
+    plugins = cli.add_command(
+        "plugins", help="list installed plugins, versions, hooks and load errors", handler=_plugins
+    )
     plugins.add_argument("--json", action="store_true", help="print JSON")
     models = cli.add_command("models", help="list configured providers and models", handler=_models)
     models.add_argument("--json", action="store_true", help="print JSON")
@@ -38,8 +40,13 @@ def selection_as_dict(selection: Selection, flags_native: bool) -> dict[str, Any
         "native_flag": flags_native,
         "candidates": list(selection.candidates),
         "verdicts": [
-            {"plugin": v.plugin, "runtime": v.runtime, "supported": v.supported, "reason": v.reason,
-             "priority": int(v.priority)}
+            {
+                "plugin": v.plugin,
+                "runtime": v.runtime,
+                "supported": v.supported,
+                "reason": v.reason,
+                "priority": int(v.priority),
+            }
             for v in selection.verdicts
         ],
         "declined": selection.declined,
@@ -53,12 +60,13 @@ def _explain(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
     else:
-        print(f"{args.model}: {selection.runtime or 'no runtime can handle it'}"
-              f" (native flag {'on' if runtime.flags.native else 'off'})")
+        print(
+            f"{args.model}: {selection.runtime or 'no runtime can handle it'}"
+            f" (native flag {'on' if runtime.flags.native else 'off'})"
+        )
         for verdict in data["verdicts"]:
             mark = "✓" if verdict["supported"] else "✗"
-            print(f"  {mark} {verdict['runtime']:<16} by {verdict['plugin']:<16} "
-                  f"{verdict['reason'] or ''}".rstrip())
+            print(f"  {mark} {verdict['runtime']:<16} by {verdict['plugin']:<16} {verdict['reason'] or ''}".rstrip())
     return 0 if selection.runtime else 1
 
 
@@ -83,23 +91,29 @@ def _plugins(args: argparse.Namespace) -> int:
 
 def _models(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for provider_id, provider in sorted(config.provider.items()):
         if args.provider and provider_id != args.provider:
             continue
-        rows.append({
-            "provider": provider_id,
-            "name": provider.name,
-            "package": provider.npm,
-            "base_url": provider.options.get("baseURL") or provider.api,
-            "models": {model_id: {"package": (m.provider.npm if m.provider else None) or provider.npm}
-                       for model_id, m in sorted(provider.models.items())},
-        })
+        models: dict[str, dict[str, str | None]] = {
+            model_id: {"package": (m.provider.npm if m.provider else None) or provider.npm}
+            for model_id, m in sorted(provider.models.items())
+        }
+        rows.append(
+            {
+                "provider": provider_id,
+                "name": provider.name,
+                "package": provider.npm,
+                "base_url": provider.options.get("baseURL") or provider.api,
+                "models": models,
+            }
+        )
     if args.json:
         print_json(rows)
     else:
         for row in rows:
+            row_models: dict[str, dict[str, str | None]] = row["models"]
             print(f"{row['provider']} — {row['name'] or ''} [{row['package']}] {row['base_url'] or ''}".rstrip())
-            for model_id, model in row["models"].items():
+            for model_id, model in row_models.items():
                 print(f"  {row['provider']}/{model_id}  [{model['package']}]")
     return 0

@@ -7,7 +7,8 @@ import asyncio
 from typing import Any
 
 from turnout.cli.render import EventPrinter
-from turnout.request import LLMRequest, user
+from turnout.config import RuntimeFlags, load_config
+from turnout.request import Generation, LLMRequest, user
 from turnout.runtime import Runtime
 
 __all__ = ["add_runtime_options", "metadata_from_args", "register", "runtime_from_args"]
@@ -17,11 +18,17 @@ def add_runtime_options(parser: argparse.ArgumentParser) -> None:
     """``-m MODEL``, ``--native`` / ``--no-native``."""
     parser.add_argument("-m", "--model", required=True, help="provider/model, e.g. openai/gpt-4.1-mini")
     native = parser.add_mutually_exclusive_group()
-    native.add_argument("--native", dest="native", action="store_true", default=None,
-                        help="turn the native runtime on for this command")
+    native.add_argument(
+        "--native", dest="native", action="store_true", default=None, help="turn the native runtime on for this command"
+    )
     native.add_argument("--no-native", dest="native", action="store_false", help="turn it off")
-    parser.add_argument("--metadata", action="append", default=[], metavar="KEY=VALUE",
-                        help="request metadata plugins may look at (repeatable)")
+    parser.add_argument(
+        "--metadata",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="request metadata plugins may look at (repeatable)",
+    )
 
 
 def metadata_from_args(args: argparse.Namespace) -> dict[str, str]:
@@ -29,9 +36,9 @@ def metadata_from_args(args: argparse.Namespace) -> dict[str, str]:
     return dict(item.partition("=")[::2] for item in args.metadata)
 
 
-def runtime_from_args(args: argparse.Namespace) -> Runtime:
+def runtime_from_args(args: argparse.Namespace, **kwargs: Any) -> Runtime:
     """A ``Runtime`` for the command's ``--config`` and ``--native`` options."""
-    return Runtime(native=getattr(args, "native", None), config=args.config)
+    return Runtime(native=getattr(args, "native", None), config=args.config, **kwargs)
 
 
 def register(cli: Any) -> None:
@@ -42,14 +49,30 @@ def register(cli: Any) -> None:
     parser.add_argument("--system", action="append", default=[], help="a system instruction (repeatable)")
     parser.add_argument("--max-steps", type=int, default=1, help="provider calls allowed (tool loop), default 1")
     parser.add_argument("--max-tokens", type=int, default=None, help="output token limit")
+    parser.add_argument(
+        "--record", metavar="CASSETTE", help="also record the exchange to this cassette (replay: turnout replay)"
+    )
     parser.add_argument("prompt", help="what to ask")
 
 
 def _run(args: argparse.Namespace) -> int:
-    runtime = runtime_from_args(args)
-    generation = {"max_tokens": args.max_tokens} if args.max_tokens else {}
-    request = LLMRequest(model=args.model, system=args.system, messages=[user(args.prompt)], generation=generation,
-                         metadata=metadata_from_args(args))
+    generation = Generation(max_tokens=args.max_tokens)
+    request = LLMRequest(
+        model=args.model,
+        system=args.system,
+        messages=[user(args.prompt)],
+        generation=generation,
+        metadata=metadata_from_args(args),
+    )
+    transport = None
+    if args.record:
+        from turnout.cli.replay import recording_metadata
+        from turnout.testing.cassette import CassetteTransport
+
+        native = RuntimeFlags.resolve(load_config(args.config), args.native).native
+        metadata = recording_metadata(request, native=native, max_steps=args.max_steps)
+        transport = CassetteTransport(args.record, "record", metadata=metadata)
+    runtime = runtime_from_args(args, transport=transport)
     printer = EventPrinter(as_json=args.json)
 
     async def stream() -> str:

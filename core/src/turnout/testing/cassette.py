@@ -166,9 +166,7 @@ class RecordedRequest:
         lines += [f"{name}: {value}" for name, value in sorted(self.headers.items())]
         lines.append("")
         try:
-            lines += json.dumps(
-                json.loads(self.body), indent=2, sort_keys=True, ensure_ascii=False
-            ).splitlines()
+            lines += json.dumps(json.loads(self.body), indent=2, sort_keys=True, ensure_ascii=False).splitlines()
         except ValueError:
             lines += self.body.splitlines()
         return lines
@@ -254,9 +252,7 @@ class Interaction:
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Interaction:
         """Read the JSON form."""
-        return cls(
-            RecordedRequest.from_data(data["request"]), RecordedResponse.from_data(data["response"])
-        )
+        return cls(RecordedRequest.from_data(data["request"]), RecordedResponse.from_data(data["response"]))
 
 
 def _body_encoding(value: Any) -> Literal["text", "base64"]:
@@ -269,9 +265,7 @@ def _body_encoding(value: Any) -> Literal["text", "base64"]:
 
 def _canonical_body(body: str) -> str:
     try:
-        return json.dumps(
-            json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
+        return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except ValueError:
         return body
 
@@ -316,23 +310,18 @@ class Cassette:
             raise CassetteFormatError(f"{source}: expected a JSON object at the top level")
         if data.get("version") != CASSETTE_VERSION:
             raise CassetteFormatError(
-                f"{source}: unsupported cassette version {data.get('version')!r} "
-                f"(expected {CASSETTE_VERSION})"
+                f"{source}: unsupported cassette version {data.get('version')!r} (expected {CASSETTE_VERSION})"
             )
         metadata = data.get("metadata") or {}
         raw = data.get("interactions")
         if not isinstance(metadata, dict) or not isinstance(raw, list):
-            raise CassetteFormatError(
-                f"{source}: expected 'metadata' to be an object and 'interactions' a list"
-            )
+            raise CassetteFormatError(f"{source}: expected 'metadata' to be an object and 'interactions' a list")
         interactions = []
         for index, item in enumerate(raw):
             try:
                 interactions.append(Interaction.from_data(item))
             except (KeyError, TypeError, ValueError) as exc:
-                raise CassetteFormatError(
-                    f"{source}: interactions[{index}] is malformed: {exc!r}"
-                ) from None
+                raise CassetteFormatError(f"{source}: interactions[{index}] is malformed: {exc!r}") from None
         name = str(metadata.get("name") or (path.stem if path else "cassette"))
         return cls(name=name, interactions=interactions, metadata=dict(metadata), path=path)
 
@@ -340,9 +329,7 @@ class Cassette:
         """Everything in the cassette that looks like a secret (see ``scan_for_secrets``)."""
         return scan_for_secrets(self._scanned_fields(), env)
 
-    def check_secrets(
-        self, env: Mapping[str, str] | None = None, *, target: Path | None = None
-    ) -> None:
+    def check_secrets(self, env: Mapping[str, str] | None = None, *, target: Path | None = None) -> None:
         """Raise ``CassetteSecretError`` listing where possible secrets are, if there are any."""
         __tracebackhide__ = True  # keep the environment out of pytest's traceback
         findings = self.find_secrets(env)
@@ -358,9 +345,7 @@ class Cassette:
                 findings=findings,
             )
 
-    def save(
-        self, path: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None
-    ) -> Path:
+    def save(self, path: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None) -> Path:
         """Scan for secrets, then write the file atomically; returns its path.
 
         Raises ``CassetteSecretError`` (and writes nothing, leaving any existing file as it was)
@@ -427,9 +412,7 @@ def resolve_mode(record: bool = False, env: Mapping[str, str] | None = None) -> 
         return "record"
     if value == "auto":
         return "auto"
-    raise CassetteModeError(
-        f"TURNOUT_RECORD must be 1 (record), auto, or 0 (replay); got {value!r}"
-    )
+    raise CassetteModeError(f"TURNOUT_RECORD must be 1 (record), auto, or 0 (replay); got {value!r}")
 
 
 # -------------------------------------------------------------------------
@@ -456,9 +439,7 @@ class _RecordedBody(httpx2.AsyncByteStream):
             self._transport.open_responses -= 1
 
 
-async def _fetch(
-    network: httpx2.AsyncBaseTransport, request: httpx2.Request
-) -> tuple[httpx2.Response, bytes]:
+async def _fetch(network: httpx2.AsyncBaseTransport, request: httpx2.Request) -> tuple[httpx2.Response, bytes]:
     live = await network.handle_async_request(request)
     try:
         return live, await live.aread()
@@ -506,15 +487,11 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         self._network = network
         self._metadata = dict(metadata or {})
         self._cassette: Cassette | None = None
-        self._path: Path | None = (
-            Path(cassette) if not isinstance(cassette, Cassette) else cassette.path
-        )
+        self._path: Path | None = Path(cassette) if not isinstance(cassette, Cassette) else cassette.path
         if isinstance(cassette, Cassette):
             self._cassette = cassette
             if mode == "record":
-                self._cassette = Cassette(
-                    cassette.name, metadata=dict(cassette.metadata), path=cassette.path
-                )
+                self._cassette = Cassette(cassette.name, metadata=dict(cassette.metadata), path=cassette.path)
         self.played: set[int] = set()
         """Indices of the interactions requested so far (recorded ones included)."""
         self.errors: list[CassetteError] = []
@@ -535,9 +512,7 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         if self._cassette is None:
             assert self._path is not None
             if self.mode == "record" or (self.mode == "auto" and not self._path.exists()):
-                self._cassette = Cassette(
-                    name=self._path.stem, metadata=dict(self._metadata), path=self._path
-                )
+                self._cassette = Cassette(name=self._path.stem, metadata=dict(self._metadata), path=self._path)
             else:
                 self._cassette = load_cassette(self._path)
         return self._cassette
@@ -548,12 +523,7 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
 
     def unplayed(self) -> list[int]:
         """Indices of recorded interactions nobody requested."""
-        if (
-            self._cassette is None
-            and self.mode == "replay"
-            and self._path is not None
-            and not self._path.exists()
-        ):
+        if self._cassette is None and self.mode == "replay" and self._path is not None and not self._path.exists():
             return []
         return [i for i in range(len(self.cassette.interactions)) if i not in self.played]
 
@@ -613,9 +583,7 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
 
     def _find(self, recorded: RecordedRequest) -> int | None:
         wanted = recorded.canonical()
-        matches = [
-            i for i, it in enumerate(self.cassette.interactions) if it.request.canonical() == wanted
-        ]
+        matches = [i for i, it in enumerate(self.cassette.interactions) if it.request.canonical() == wanted]
         for index in matches:
             if index not in self.played:
                 return index
@@ -644,9 +612,7 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         )
         return (
             f"{head}\nClosest recorded request: interaction {closest} of "
-            f"{len(cassette.interactions)}.\n"
-            + "\n".join(diff)
-            + f"\nIf the change is intended, {_RECORD_HINT}."
+            f"{len(cassette.interactions)}.\n" + "\n".join(diff) + f"\nIf the change is intended, {_RECORD_HINT}."
         )
 
     async def _record(self, request: httpx2.Request, recorded: RecordedRequest) -> httpx2.Response:
@@ -671,10 +637,7 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
             **cassette.metadata,
             **self._metadata,
             "name": cassette.name,
-            "recordedAt": datetime.now(UTC)
-            .replace(microsecond=0)
-            .isoformat()
-            .replace("+00:00", "Z"),
+            "recordedAt": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         }
         try:
             if cassette.path is None:
@@ -691,6 +654,4 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
             for k, v in live.headers.multi_items()
             if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
         ]
-        return httpx2.Response(
-            live.status_code, headers=headers, stream=_RecordedBody(content, self), request=request
-        )
+        return httpx2.Response(live.status_code, headers=headers, stream=_RecordedBody(content, self), request=request)

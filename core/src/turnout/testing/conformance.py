@@ -106,9 +106,7 @@ class PluginConformance:
         """The supported request (``request``, else a one-line prompt to ``model``)."""
         import turnout
 
-        return self.request or turnout.LLMRequest(
-            model=self.model, messages=[turnout.user("Say hello.")]
-        )
+        return self.request or turnout.LLMRequest(model=self.model, messages=[turnout.user("Say hello.")])
 
     def make_runtime(
         self,
@@ -131,9 +129,7 @@ class PluginConformance:
     def scenario_transport(self, name: str) -> CassetteTransport:
         """A replaying cassette transport for scenario ``name``."""
         if self.cassettes_dir is None:
-            pytest.fail(
-                f"{type(self).__name__}: set cassettes_dir to the scenario cassettes' directory"
-            )
+            pytest.fail(f"{type(self).__name__}: set cassettes_dir to the scenario cassettes' directory")
         return CassetteTransport(Path(self.cassettes_dir) / f"{name}.json", redactor=self.redactor)
 
     def _scenario_request(self, scenario: str | None) -> tuple[str, LLMRequest]:
@@ -149,12 +145,10 @@ class PluginConformance:
         selection = runtime.select(self.supported_request())
         supported = [v for v in selection.verdicts if v.runtime == self.runtime_id and v.supported]
         assert supported, (
-            f"no plugin offered {self.runtime_id!r} for {self.model!r}; "
-            f"verdicts: {list(selection.verdicts)}"
+            f"no plugin offered {self.runtime_id!r} for {self.model!r}; verdicts: {list(selection.verdicts)}"
         )
         assert selection.runtime == self.runtime_id, (
-            f"{selection.runtime!r} was selected instead of {self.runtime_id!r}; "
-            f"declined: {selection.declined}"
+            f"{selection.runtime!r} was selected instead of {self.runtime_id!r}; declined: {selection.declined}"
         )
 
     def test_gate_declines_with_a_reason(self, turnout_declined_case: DeclinedCase | None) -> None:
@@ -166,9 +160,7 @@ class PluginConformance:
             CassetteTransport(Cassette("gate"), "replay"), config=case.config, native=case.native
         )
         selection = runtime.select(case.request)
-        assert selection.runtime != self.runtime_id, (
-            f"{self.runtime_id!r} was selected for {case.request.model!r}"
-        )
+        assert selection.runtime != self.runtime_id, f"{self.runtime_id!r} was selected for {case.request.model!r}"
         vetoes = [v for v in selection.verdicts if v.runtime == self.runtime_id and not v.supported]
         assert vetoes, (
             f"{self.runtime_id!r} was not declined with a verdict "
@@ -193,23 +185,18 @@ class PluginConformance:
                 request=request, model=model, runtime=self.runtime_id, tools=[]
             )
             assert isinstance(wire, WireRequest), (
-                f"turnout_lower_request returned {type(wire).__name__} for "
-                f"{self.runtime_id!r}, expected WireRequest"
+                f"turnout_lower_request returned {type(wire).__name__} for {self.runtime_id!r}, expected WireRequest"
             )
-            assert wire.url.startswith(("http://", "https://")), (
-                f"wire.url is not absolute: {wire.url!r}"
+            assert wire.url.startswith(("http://", "https://")), f"wire.url is not absolute: {wire.url!r}"
+            assert all(isinstance(k, str) and isinstance(v, str) for k, v in wire.headers.items()), (
+                "wire.headers must map str to str"
             )
-            assert all(
-                isinstance(k, str) and isinstance(v, str) for k, v in wire.headers.items()
-            ), "wire.headers must map str to str"
             data = wire.model_dump(mode="json", by_alias=True, exclude={"payload"})
             try:
                 text = json.dumps(data, sort_keys=True)
             except (TypeError, ValueError) as exc:
                 pytest.fail(f"the lowered request is not JSON-serializable: {exc}")
-            assert json.loads(text) == data, (
-                "the lowered request does not survive a JSON round trip"
-            )
+            assert json.loads(text) == data, "the lowered request does not survive a JSON round trip"
             return data
 
         assert lower() == lower(), "lowering the same request twice gave different wire requests"
@@ -252,13 +239,9 @@ class PluginConformance:
         try:
             seen, still_open = _run(read_then_close(), self.timeout)
         except TimeoutError:
-            pytest.fail(
-                f"closing the stream of scenario {name!r} did not return within {self.timeout} s"
-            )
+            pytest.fail(f"closing the stream of scenario {name!r} did not return within {self.timeout} s")
         assert still_open is not None, (
             f"scenario {name!r} has no event after its request to close the stream at: {seen}"
         )
         assert "finish" not in seen, f"the stream emitted finish before it was closed: {seen}"
-        assert still_open == 0, (
-            "the HTTP response was still open after the stream was closed"
-        )
+        assert still_open == 0, "the HTTP response was still open after the stream was closed"

@@ -19,7 +19,7 @@ heavy at module level.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,8 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the ``turnout_cassette`` marker."""
     config.addinivalue_line(
         "markers",
-        "turnout_cassette(name): use cassettes/<name>.json beside the test file instead of one "
-        "named after the test",
+        "turnout_cassette(name): use cassettes/<name>.json beside the test file instead of one named after the test",
     )
 
 
@@ -60,9 +59,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     if "turnout_scenario" in metafunc.fixturenames:
         scenarios = list(getattr(metafunc.cls, "scenarios", None) or {})
-        metafunc.parametrize(
-            "turnout_scenario", scenarios or [pytest.param(None, id="no-scenarios")]
-        )
+        metafunc.parametrize("turnout_scenario", scenarios or [pytest.param(None, id="no-scenarios")])
     if "turnout_declined_case" in metafunc.fixturenames:
         cases = list(getattr(metafunc.cls, "declined", None) or ())
         metafunc.parametrize(
@@ -73,7 +70,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Remember whether the test body failed (the cassette check at teardown then stays quiet)."""
     report = yield
     if report.when == "call":
@@ -86,9 +85,7 @@ def cassette_name(item: pytest.Item) -> str:
     marker = item.get_closest_marker("turnout_cassette")
     if marker is not None:
         if len(marker.args) != 1 or not isinstance(marker.args[0], str) or not marker.args[0]:
-            raise pytest.UsageError(
-                f"{item.nodeid}: use @pytest.mark.turnout_cassette('name') with one non-empty name"
-            )
+            raise pytest.UsageError(f"{item.nodeid}: use @pytest.mark.turnout_cassette('name') with one non-empty name")
         return str(marker.args[0])
     return _UNSAFE_FILENAME.sub("_", item.name)
 
@@ -145,18 +142,14 @@ def turnout_runtime_options() -> dict[str, Any]:
 
 
 @pytest.fixture
-def turnout_runtime(
-    turnout_cassette: CassetteTransport, turnout_runtime_options: dict[str, Any]
-) -> Iterator[Any]:
+def turnout_runtime(turnout_cassette: CassetteTransport, turnout_runtime_options: dict[str, Any]) -> Iterator[Any]:
     """A ``turnout.Runtime`` whose HTTP goes through ``turnout_cassette``."""
     import asyncio
 
     try:
         from turnout import Runtime
     except ImportError as exc:
-        pytest.fail(
-            f"turnout_runtime needs turnout.Runtime, which cannot be imported: {exc}", pytrace=False
-        )
+        pytest.fail(f"turnout_runtime needs turnout.Runtime, which cannot be imported: {exc}", pytrace=False)
     runtime = Runtime(transport=turnout_cassette, **turnout_runtime_options)
     yield runtime
     asyncio.run(runtime.aclose())
@@ -168,9 +161,7 @@ def event_snapshot(request: pytest.FixtureRequest) -> Any:
     try:
         snapshot = request.getfixturevalue("snapshot")
     except pytest.FixtureLookupError:
-        pytest.fail(
-            "event_snapshot needs syrupy: install the turnout[testing] extra", pytrace=False
-        )
+        pytest.fail("event_snapshot needs syrupy: install the turnout[testing] extra", pytrace=False)
     from turnout.testing.snapshot import JSONLSnapshotExtension
 
     return snapshot.use_extension(JSONLSnapshotExtension)

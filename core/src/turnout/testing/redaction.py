@@ -31,9 +31,7 @@ __all__ = [
 REDACTED = "[REDACTED]"
 """What a redacted value is replaced with."""
 
-DEFAULT_REQUEST_HEADERS = frozenset(
-    {"content-type", "accept", "openai-beta", "anthropic-version", "anthropic-beta"}
-)
+DEFAULT_REQUEST_HEADERS = frozenset({"content-type", "accept", "openai-beta", "anthropic-version", "anthropic-beta"})
 """Request headers a cassette keeps by default (every other header is dropped)."""
 
 DEFAULT_RESPONSE_HEADERS = frozenset({"content-type"})
@@ -122,12 +120,8 @@ class Redactor:
     """Applied to request and response bodies stored as text."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "request_headers", frozenset(h.lower() for h in self.request_headers)
-        )
-        object.__setattr__(
-            self, "response_headers", frozenset(h.lower() for h in self.response_headers)
-        )
+        object.__setattr__(self, "request_headers", frozenset(h.lower() for h in self.request_headers))
+        object.__setattr__(self, "response_headers", frozenset(h.lower() for h in self.response_headers))
         object.__setattr__(self, "query_params", frozenset(p.lower() for p in self.query_params))
         object.__setattr__(self, "json_fields", frozenset(_field_key(f) for f in self.json_fields))
         object.__setattr__(self, "url_rules", tuple(self.url_rules))
@@ -144,9 +138,7 @@ class Redactor:
                 [(k, REDACTED if k.lower() in self.query_params else v) for k, v in pairs],
                 safe="[]",
             )
-        return _apply_rules(
-            urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)), self.url_rules
-        )
+        return _apply_rules(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)), self.url_rules)
 
     def request_header_map(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
         """The allow-listed request headers, names lower-cased and sorted."""
@@ -169,9 +161,7 @@ class Redactor:
                     text = json.dumps(redacted, ensure_ascii=False)
         return _apply_rules(text, self.body_rules)
 
-    def _headers(
-        self, headers: Iterable[tuple[str, str]], allowed: frozenset[str]
-    ) -> dict[str, str]:
+    def _headers(self, headers: Iterable[tuple[str, str]], allowed: frozenset[str]) -> dict[str, str]:
         kept: dict[str, str] = {}
         for name, value in headers:
             lower = name.lower()
@@ -184,11 +174,7 @@ class Redactor:
             changed = False
             out: dict[str, Any] = {}
             for key, value in data.items():
-                if (
-                    _field_key(str(key)) in self.json_fields
-                    and isinstance(value, str)
-                    and value != REDACTED
-                ):
+                if _field_key(str(key)) in self.json_fields and isinstance(value, str) and value != REDACTED:
                     out[key] = REDACTED
                     changed = True
                 else:
@@ -255,9 +241,7 @@ def _position(text: str, offset: int) -> str:
     return f" (line {line}, column {column})"
 
 
-def _scan_text(
-    where: str, text: str, env_secrets: list[tuple[str, str]]
-) -> Iterator[SecretFinding]:
+def _scan_text(where: str, text: str, env_secrets: list[tuple[str, str]]) -> Iterator[SecretFinding]:
     for pattern, what in _SECRET_PATTERNS:
         match = pattern.search(text)
         if match:
@@ -268,9 +252,7 @@ def _scan_text(
             yield SecretFinding(where + _position(text, offset), f"the value of ${name}")
 
 
-def scan_for_secrets(
-    fields: Iterable[tuple[str, str]], env: Mapping[str, str] | None = None
-) -> list[SecretFinding]:
+def scan_for_secrets(fields: Iterable[tuple[str, str]], env: Mapping[str, str] | None = None) -> list[SecretFinding]:
     """Scan ``(where, text)`` pairs for things that look like secrets.
 
     Looks for bearer tokens (16+ characters), ``sk-…`` / ``sk-ant-…`` keys, Google ``AIza…``

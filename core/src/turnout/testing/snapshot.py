@@ -91,9 +91,7 @@ class JSONLSnapshotExtension(SingleFileSnapshotExtension):
     ) -> SerializedData:
         """Turn the events into JSONL text (``exclude``/``include`` are not supported)."""
         if exclude is not None or include is not None:
-            raise TypeError(
-                "event snapshots do not support exclude/include; use a matcher (see normalize())"
-            )
+            raise TypeError("event snapshots do not support exclude/include; use a matcher (see normalize())")
         return event_lines(data, matcher=matcher)
 
 

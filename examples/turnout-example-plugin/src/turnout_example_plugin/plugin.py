@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import turnout
 from turnout.errors import UnsupportedRequestError
+
 from turnout_example_plugin import PACKAGE, RUNTIME_ID
 
 if TYPE_CHECKING:

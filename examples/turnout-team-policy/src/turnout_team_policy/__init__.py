@@ -6,8 +6,9 @@ import turnout
 @turnout.hookimpl
 def turnout_check_support(request):
     if request.model.startswith("openai/") and "internal" in (request.metadata or {}):
-        return turnout.Verdict(runtime="native-openai", supported=False,
-                               reason="team policy: internal prompts stay on the fallback")
+        return turnout.Verdict(
+            runtime="native-openai", supported=False, reason="team policy: internal prompts stay on the fallback"
+        )
 
 
 @turnout.hookimpl

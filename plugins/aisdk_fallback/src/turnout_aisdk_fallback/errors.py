@@ -23,9 +23,7 @@ from turnout.http.timeouts import Timeouts
 
 __all__ = ["in_stream_error", "map_exception"]
 
-_RETRYABLE = frozenset(
-    {"ModelRateLimitError", "ModelUnavailableError", "ModelOverloadedError", "ModelServerError"}
-)
+_RETRYABLE = frozenset({"ModelRateLimitError", "ModelUnavailableError", "ModelOverloadedError", "ModelServerError"})
 """pydantic-ai error classes whose in-stream errors may succeed when retried."""
 
 
@@ -55,22 +53,21 @@ def _model_http_error(exc: BaseException) -> Any:
 
 
 def in_stream_error(exc: BaseException, secrets: Iterable[str] = ()) -> ProviderError | None:
-    """The ``provider-error`` for an error the provider reported inside a 200 stream, else ``None``."""
+    """The ``provider-error`` for an error reported inside a 200 stream, else ``None``."""
     response = _response_of(exc)
     if response is not None and response.status_code >= 400:
         return None
     error = _model_http_error(exc)
     if error is None:
         return None
-    body = error.body if isinstance(error.body, dict) else {}
-    inner = body.get("error") if isinstance(body.get("error"), dict) else body
+    body: dict[str, Any] = error.body if isinstance(error.body, dict) else {}
+    nested = body.get("error")
+    inner: dict[str, Any] = nested if isinstance(nested, dict) else body
     code = inner.get("code") or inner.get("type")
     text = inner.get("message") or (error.body if isinstance(error.body, str) else None)
     code = str(code) if code else None
     text = redact_text(str(text), list(secrets)) if text else None
-    message = (
-        f"{code}: {text}" if code and text else text or code or "the provider reported an error"
-    )
+    message = f"{code}: {text}" if code and text else text or code or "the provider reported an error"
     names = {cls.__name__ for item in _chain(exc) for cls in type(item).__mro__}
     retryable = bool(names & _RETRYABLE) and "ModelQuotaExceededError" not in names
     if is_context_overflow(200, text, code):
@@ -78,19 +75,15 @@ def in_stream_error(exc: BaseException, secrets: Iterable[str] = ()) -> Provider
     return ProviderError(message=message, code=code, retryable=retryable)
 
 
-def map_exception(
-    exc: BaseException, *, url: str, timeouts: Timeouts, secrets: Iterable[str] = ()
-) -> BaseException:
-    """The ``turnout.errors`` exception for ``exc`` (``exc`` itself when it is no provider failure)."""
+def map_exception(exc: BaseException, *, url: str, timeouts: Timeouts, secrets: Iterable[str] = ()) -> BaseException:
+    """The ``turnout.errors`` exception for ``exc`` (``exc`` itself if no provider failure)."""
     secrets = list(secrets)
     for item in _chain(exc):
         if isinstance(item, TurnoutError):
             return item
     response = _response_of(exc)
     if response is not None and response.status_code >= 400:
-        return error_from_response(
-            response.status_code, response.headers, _body_text(response), url, secrets=secrets
-        )
+        return error_from_response(response.status_code, response.headers, _body_text(response), url, secrets=secrets)
     error = _model_http_error(exc)
     if error is not None and error.status_code >= 400:
         body = error.body if isinstance(error.body, str) else json.dumps(error.body, default=str)

@@ -32,12 +32,11 @@ def check_support(model: ResolvedModel) -> Verdict:
     route = route_for(model.package)
     if route is None:
         served = ", ".join(sorted(ROUTES))
-        return _decline(
-            f"provider package {model.package!r} is not served by the fallback (served: {served})"
-        )
+        return _decline(f"provider package {model.package!r} is not served by the fallback (served: {served})")
     if not sdk_installed(route):
         return _decline(
-            f"provider package {route.package} needs the {route.sdk_module!r} SDK, which is not installed: "
+            f"provider package {route.package} needs the {route.sdk_module!r} SDK, "
+            "which is not installed: "
             f"{route.install_hint}"
         )
     if route.api != "google" and not model.base_url:

@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pydantic_ai import messages as pai
 from pydantic_ai.models import ModelRequestParameters
@@ -70,17 +70,13 @@ class Lowered:
     """The function tools."""
 
 
-def lower_request(
-    request: LLMRequest, model: ResolvedModel, route: Route, tools: Sequence[Tool]
-) -> WireRequest:
-    """Lower ``request`` for the fallback runtime (raises ``UnsupportedRequestError`` on input it cannot send)."""
+def lower_request(request: LLMRequest, model: ResolvedModel, route: Route, tools: Sequence[Tool]) -> WireRequest:
+    """Lower ``request`` (``UnsupportedRequestError`` for input the fallback cannot send)."""
     lowered = Lowered(
         route=route,
         messages=lower_messages(request),
         settings=lower_settings(request, model),
-        parameters=ModelRequestParameters(
-            function_tools=[_tool_definition(tool) for tool in tools]
-        ),
+        parameters=ModelRequestParameters(function_tools=[_tool_definition(tool) for tool in tools]),
     )
     headers = {**model.headers, **request.headers}
     url = model.base_url or _GOOGLE_DEFAULT_URL
@@ -133,15 +129,13 @@ def _media_bytes(part: MediaPart) -> bytes:
         return base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise UnsupportedRequestError(
-            f"media part ({part.media_type}) is neither raw bytes nor valid base64 / a base64 data: URL"
+            f"media part ({part.media_type}) is neither raw bytes nor valid base64 (or a base64 data: URL)"
         ) from None
 
 
 def _tool_return(part: Any) -> pai.ToolReturnPart:
     if not isinstance(part, ToolResultPart):
-        raise UnsupportedRequestError(
-            f"a tool message can only hold tool results, not a {part.type!r} part"
-        )
+        raise UnsupportedRequestError(f"a tool message can only hold tool results, not a {part.type!r} part")
     value = part.result.value
     return pai.ToolReturnPart(
         tool_name=part.name,
@@ -155,11 +149,7 @@ def _response(message: Message) -> pai.ModelResponse:
     parts: list[pai.ModelResponsePart] = []
     providers: list[str] = []
     for part in message.content:
-        state = (
-            metadata.read(part.provider_metadata)
-            if not isinstance(part, MediaPart)
-            else metadata.PartState()
-        )
+        state = metadata.read(part.provider_metadata) if not isinstance(part, MediaPart) else metadata.PartState()
         if state.provider:
             providers.append(state.provider)
         ids: dict[str, Any] = {
@@ -170,9 +160,7 @@ def _response(message: Message) -> pai.ModelResponse:
         if isinstance(part, TextPart):
             parts.append(pai.TextPart(part.text, **ids))
         elif isinstance(part, ReasoningPart):
-            parts.append(
-                pai.ThinkingPart(part.text, signature=part.encrypted or state.signature, **ids)
-            )
+            parts.append(pai.ThinkingPart(part.text, signature=part.encrypted or state.signature, **ids))
         elif isinstance(part, ToolCallPart):
             if part.provider_executed:
                 continue  # provider-hosted calls are the provider's own state; not replayed
@@ -244,4 +232,4 @@ def lower_settings(request: LLMRequest, model: ResolvedModel) -> ModelSettings:
                 ", ".join(sorted(_PROVIDER_OPTION_ALIASES)),
                 "/".join(_SETTING_PREFIXES),
             )
-    return ModelSettings(**settings)  # type: ignore[typeddict-item]
+    return cast(ModelSettings, settings)

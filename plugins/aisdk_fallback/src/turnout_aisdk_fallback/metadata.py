@@ -43,7 +43,7 @@ def write(
 
 
 class PartState:
-    """What metadata says about a part: the provider it came from, its item id, signature, details."""
+    """What metadata says about a part: its provider, item id, signature and details."""
 
     __slots__ = ("details", "item_id", "provider", "signature")
 
@@ -69,7 +69,5 @@ def read(metadata: ProviderMetadata | None) -> PartState:
         item_id = data.get("itemId")
         details = data.get("providerDetails")
         if item_id is not None or signature is not None or details:
-            return PartState(
-                provider, item_id, signature, details if isinstance(details, dict) else None
-            )
+            return PartState(provider, item_id, signature, details if isinstance(details, dict) else None)
     return PartState()

@@ -54,9 +54,7 @@ def _chat(model: ResolvedModel, key: str | None, client: httpx2.AsyncClient) -> 
     from pydantic_ai.models.openai import OpenAIChatModel
     from pydantic_ai.providers.openai_compatible import OpenAICompatibleProvider
 
-    provider = OpenAICompatibleProvider(
-        model.provider, openai_client=_openai_client(model, key, client)
-    )
+    provider = OpenAICompatibleProvider(model.provider, openai_client=_openai_client(model, key, client))
     return OpenAIChatModel(model.api_id, provider=provider)
 
 
@@ -90,9 +88,7 @@ def _google(model: ResolvedModel, key: str | None, client: httpx2.AsyncClient) -
     from pydantic_ai.providers.google import GoogleProvider
 
     # google-genai does not retry unless given retry options, and adds the API version itself.
-    provider = GoogleProvider(
-        api_key=key or _NO_KEY, http_client=client, base_url=_strip_version(model.base_url)
-    )
+    provider = GoogleProvider(api_key=key or _NO_KEY, http_client=client, base_url=_strip_version(model.base_url))
     return GoogleModel(model.api_id, provider=provider)
 
 
@@ -101,9 +97,7 @@ def _mistral(model: ResolvedModel, key: str | None, client: httpx2.AsyncClient) 
     from pydantic_ai.providers.mistral import MistralProvider
 
     # mistralai does not retry unless given a retry config, and adds "/v1" itself.
-    provider = MistralProvider(
-        api_key=key or _NO_KEY, http_client=client, base_url=_strip_version(model.base_url)
-    )
+    provider = MistralProvider(api_key=key or _NO_KEY, http_client=client, base_url=_strip_version(model.base_url))
     return MistralModel(model.api_id, provider=provider)
 
 

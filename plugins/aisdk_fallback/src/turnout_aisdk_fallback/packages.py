@@ -25,9 +25,9 @@ class Route:
     api: Api
     """The pydantic-ai model family that speaks the provider's protocol."""
     sdk_module: str
-    """The provider SDK module the family needs (checked with ``find_spec``, never imported here)."""
+    """The SDK module the family needs (found with ``find_spec``, never imported here)."""
     extra: str | None = None
-    """The extra of ``turnout-aisdk-fallback`` that installs the SDK (``None``: always installed)."""
+    """The extra of ``turnout-aisdk-fallback`` installing the SDK (``None``: always there)."""
     needs_api_key: bool = True
     """Whether a request without a configured API key is pointless (hosted APIs)."""
 

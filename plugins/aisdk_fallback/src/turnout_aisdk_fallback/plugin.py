@@ -28,7 +28,7 @@ __all__ = ["turnout_check_support", "turnout_lower_request", "turnout_open_strea
 
 @hookimpl
 def turnout_check_support(model: ResolvedModel) -> Verdict:
-    """Offer ``aisdk-fallback`` (lowest priority) for every package it can serve; decline the rest."""
+    """Offer ``aisdk-fallback`` (lowest priority) for packages it serves; decline the rest."""
     return check_support(model)
 
 
@@ -45,9 +45,7 @@ def turnout_lower_request(
 
     route = route_for(model.package)
     if route is None:
-        raise UnsupportedRequestError(
-            f"provider package {model.package!r} is not served by the fallback"
-        )
+        raise UnsupportedRequestError(f"provider package {model.package!r} is not served by the fallback")
     return lower_request(request, model, route, tools)
 
 
@@ -55,7 +53,7 @@ def turnout_lower_request(
 def turnout_open_stream(
     wire: WireRequest, model: ResolvedModel, runtime: str, http: HTTPClient
 ) -> AsyncIterator[LLMEvent] | None:
-    """Stream the request through pydantic-ai over the core's HTTP client (for ``aisdk-fallback`` only)."""
+    """Stream through pydantic-ai over the core's HTTP client (``aisdk-fallback`` only)."""
     if runtime != RUNTIME:
         return None
     from turnout_aisdk_fallback.stream import open_stream

@@ -10,10 +10,11 @@ emits the final ``finish``. Importing this module imports pydantic-ai.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic_ai import messages as pai
 from pydantic_ai.direct import model_request_stream
@@ -72,19 +73,15 @@ _REPORTED_BUCKETS: dict[str, frozenset[str]] = {
 }
 
 
-async def open_stream(
-    wire: WireRequest, model: ResolvedModel, http: HTTPClient
-) -> AsyncIterator[LLMEvent]:
-    """Send the lowered request through pydantic-ai over ``http.client`` and yield the step's events.
+async def open_stream(wire: WireRequest, model: ResolvedModel, http: HTTPClient) -> AsyncIterator[LLMEvent]:
+    """Send the lowered request through pydantic-ai over ``http.client``; yield the events.
 
     SDK and pydantic-ai failures are raised as ``turnout.errors`` types; an error the provider
     reports inside the stream is yielded as ``provider-error`` (the core then ends the step).
     """
     lowered = wire.payload
     if not isinstance(lowered, Lowered):
-        raise TypeError(
-            f"aisdk-fallback expects a payload it lowered, got {type(lowered).__name__}"
-        )
+        raise TypeError(f"aisdk-fallback expects a payload it lowered, got {type(lowered).__name__}")
     pai_model = build_model(model, lowered.route, http.client)
     settings = dict(lowered.settings)
     if wire.headers:
@@ -96,7 +93,7 @@ async def open_stream(
         async with model_request_stream(
             pai_model,
             lowered.messages,
-            model_settings=ModelSettings(**settings),  # type: ignore[typeddict-item]
+            model_settings=cast(ModelSettings, settings),
             model_request_parameters=lowered.parameters,
             instrument=False,
         ) as stream:
@@ -130,7 +127,7 @@ class _Block:
 
 @dataclass
 class EventConverter:
-    """Turns one pydantic-ai response stream into turnout events (``feed`` each event, then ``finish``)."""
+    """Turns one pydantic-ai response stream into turnout events (``feed``, then ``finish``)."""
 
     api: str = "openai-chat"
     """The route's API family (decides which usage buckets are known to be reported)."""
@@ -159,9 +156,7 @@ class EventConverter:
             yield StepStart()
         for index, block in list(self._blocks.items()):
             if not block.ended:
-                yield from self._end(
-                    index, response.parts[index] if index < len(response.parts) else block.part
-                )
+                yield from self._end(index, response.parts[index] if index < len(response.parts) else block.part)
         yield from self._flush_reasoning()
         refusal = (response.provider_details or {}).get("refusal")
         if isinstance(refusal, str) and refusal:
@@ -172,9 +167,7 @@ class EventConverter:
             yield TextDelta(id=block_id, text=refusal)
             yield TextEnd(id=block_id)
         reason = _FINISH_REASONS.get(response.finish_reason, "unknown")
-        yield StepFinish(
-            reason=reason, usage=to_usage(response.usage, self.api, response.provider_name)
-        )
+        yield StepFinish(reason=reason, usage=to_usage(response.usage, self.api, response.provider_name))
 
     def fail(self, error: ProviderError) -> Iterator[LLMEvent]:
         """The ``provider-error`` for an error reported inside the stream (no ``step-finish``)."""
@@ -188,9 +181,7 @@ class EventConverter:
 
     def _start(self, index: int, part: pai.ModelResponsePart) -> Iterator[LLMEvent]:
         if index in self._blocks and not self._blocks[index].ended:
-            yield from self._end(
-                index, self._blocks[index].part
-            )  # a restarted part replaces the old one
+            yield from self._end(index, self._blocks[index].part)  # a restarted part replaces the old one
         if not isinstance(part, pai.ThinkingPart):
             yield from self._flush_reasoning()
         if isinstance(part, pai.TextPart):
@@ -208,9 +199,7 @@ class EventConverter:
         elif isinstance(part, pai.NativeToolReturnPart):
             self._open(index, "native-return", part, part.tool_call_id, name=part.tool_name)
         elif isinstance(part, pai.ToolCallPart):
-            block = self._open(
-                index, "tool", part, part.tool_call_id, name=part.tool_name, exact=True
-            )
+            block = self._open(index, "tool", part, part.tool_call_id, name=part.tool_name, exact=True)
             yield ToolInputStart(id=block.id, name=block.name)
             if isinstance(part.args, str):
                 block.string_args = True
@@ -224,24 +213,22 @@ class EventConverter:
         if block is None:
             return
         if block.part is not None:
-            try:
-                block.part = delta.apply(block.part)  # type: ignore[arg-type]
-            except (ValueError, TypeError):
-                pass
+            with contextlib.suppress(ValueError, TypeError):
+                block.part = delta.apply(block.part)
         if block.ended:
             return  # late signatures / citations: kept on the part, shown on its end event
         if isinstance(delta, pai.TextPartDelta) and block.kind == "text" and delta.content_delta:
             yield TextDelta(id=block.id, text=delta.content_delta)
-        elif (
-            isinstance(delta, pai.ThinkingPartDelta)
-            and block.kind == "reasoning"
-            and delta.content_delta
-        ):
+        elif isinstance(delta, pai.ThinkingPartDelta) and block.kind == "reasoning" and delta.content_delta:
             yield ReasoningDelta(id=block.id, text=delta.content_delta)
-        elif isinstance(delta, pai.ToolCallPartDelta) and block.kind == "tool":
-            if isinstance(delta.args_delta, str) and delta.args_delta:
-                block.string_args = True
-                yield ToolInputDelta(id=block.id, name=block.name, text=delta.args_delta)
+        elif (
+            isinstance(delta, pai.ToolCallPartDelta)
+            and block.kind == "tool"
+            and isinstance(delta.args_delta, str)
+            and delta.args_delta
+        ):
+            block.string_args = True
+            yield ToolInputDelta(id=block.id, name=block.name, text=delta.args_delta)
 
     def _end(self, index: int, part: pai.ModelResponsePart) -> Iterator[LLMEvent]:
         block = self._blocks.get(index)
@@ -268,9 +255,7 @@ class EventConverter:
             )
         elif block.kind == "native-return":
             assert isinstance(part, pai.NativeToolReturnPart)
-            result = ToolResultValue(
-                type="json", value=to_jsonable_python(part.content, fallback=str)
-            )
+            result = ToolResultValue(type="json", value=to_jsonable_python(part.content, fallback=str))
             yield ToolResult(
                 id=block.id,
                 name=block.name,
@@ -283,7 +268,7 @@ class EventConverter:
         assert isinstance(part, pai.ToolCallPart)
         args = part.args
         if isinstance(args, dict) and not block.string_args:
-            # The provider sent structured arguments (no JSON text streamed): one delta of their JSON.
+            # Structured arguments (no JSON text was streamed): one delta of their JSON.
             yield ToolInputDelta(id=block.id, name=block.name, text=json.dumps(args))
         yield ToolInputEnd(id=block.id, name=block.name)
         if args is None or args == "":
@@ -297,13 +282,11 @@ class EventConverter:
                 yield ToolError(
                     id=block.id,
                     name=block.name,
-                    message=f"the model sent malformed JSON arguments for tool {block.name!r} ({exc}): "
-                    f"{_excerpt(args)}",
+                    message=f"the model sent malformed JSON arguments for tool {block.name!r} "
+                    f"({exc}): {_excerpt(args)}",
                 )
                 return
-        yield ToolCall(
-            id=block.id, name=block.name, input=parsed, provider_metadata=_metadata(part)
-        )
+        yield ToolCall(id=block.id, name=block.name, input=parsed, provider_metadata=_metadata(part))
 
     def _flush_reasoning(self) -> Iterator[LLMEvent]:
         for index in self._deferred_reasoning:
@@ -327,7 +310,7 @@ class EventConverter:
         return block
 
     def _unique_id(self, preferred: str | None, kind: str, index: int, *, exact: bool) -> str:
-        """The part's own id when free (tool calls keep theirs), else ``<id>:<n>`` / ``<kind>-<index>``."""
+        """The part's own id if free (tool calls keep theirs), else ``<id>:<n>`` / ``<kind>-<n>``."""
         candidate = preferred or f"{kind}-{index}"
         if exact or candidate not in self._ids:
             self._ids.add(candidate)
@@ -365,7 +348,7 @@ def _excerpt(text: str, limit: int = 200) -> str:
 
 
 def to_usage(usage: RequestUsage, api: str, provider: str | None = None) -> Usage | None:
-    """pydantic-ai's inclusive ``RequestUsage`` as turnout ``Usage`` (``None`` when none was reported)."""
+    """pydantic-ai's inclusive ``RequestUsage`` as turnout ``Usage`` (``None``: not reported)."""
     if usage.unmeasured_requests or not usage.has_values():
         return None
     known = _REPORTED_BUCKETS.get(api, frozenset())
@@ -382,9 +365,7 @@ def to_usage(usage: RequestUsage, api: str, provider: str | None = None) -> Usag
     return Usage(
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
-        non_cached_input_tokens=max(
-            0, usage.input_tokens - usage.cache_read_tokens - usage.cache_write_tokens
-        ),
+        non_cached_input_tokens=max(0, usage.input_tokens - usage.cache_read_tokens - usage.cache_write_tokens),
         cache_read_input_tokens=cache_read,
         cache_write_input_tokens=cache_write,
         reasoning_tokens=bucket("reasoning", reasoning, detail="reasoning_tokens"),

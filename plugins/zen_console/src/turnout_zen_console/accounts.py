@@ -120,9 +120,7 @@ class AccountStore:
 
         def change(accounts: dict[str, Account]) -> None:
             if account.key not in accounts:
-                raise AccountStoreError(
-                    f"no account {account.label} in {self.path}; run `turnout login`"
-                )
+                raise AccountStoreError(f"no account {account.label} in {self.path}; run `turnout login`")
             accounts[account.key] = account
 
         self._modify(change)
@@ -170,9 +168,7 @@ class AccountStore:
         try:
             data = read_json(self.path)
         except OSError as exc:
-            raise AccountStoreError(
-                f"cannot read the account file {self.path}: {exc.strerror}"
-            ) from None
+            raise AccountStoreError(f"cannot read the account file {self.path}: {exc.strerror}") from None
         except ValueError as exc:
             raise self._corrupt(f"not valid JSON: {exc}") from None
         if data is None:
@@ -180,9 +176,7 @@ class AccountStore:
         if not isinstance(data, dict) or not isinstance(data.get("accounts"), dict):
             raise self._corrupt("expected an object with an 'accounts' table")
         if data.get("version") != _FORMAT_VERSION:
-            raise self._corrupt(
-                f"unknown format version {data.get('version')!r} (expected {_FORMAT_VERSION})"
-            )
+            raise self._corrupt(f"unknown format version {data.get('version')!r} (expected {_FORMAT_VERSION})")
         accounts: dict[str, Account] = {}
         for key, record in data["accounts"].items():
             try:

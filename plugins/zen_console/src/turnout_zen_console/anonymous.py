@@ -26,16 +26,10 @@ def apply_anonymous_zen(config: Config) -> None:
     provider = config.provider.get(ZEN_PROVIDER)
     if provider is None or provider.console_managed:
         return
-    free = {
-        model_id: model
-        for model_id, model in provider.models.items()
-        if (model.model_extra or {}).get("free")
-    }
+    free = {model_id: model for model_id, model in provider.models.items() if (model.model_extra or {}).get("free")}
     if not free or config.resolve(f"{ZEN_PROVIDER}/{next(iter(free))}").api_key is not None:
         return
     for model in free.values():
         model.options = {**model.options, "apiKey": PUBLIC_KEY}
     provider.models = free
-    logger.debug(
-        "no Zen login or key: serving the free Zen models (%s) anonymously", ", ".join(free)
-    )
+    logger.debug("no Zen login or key: serving the free Zen models (%s) anonymously", ", ".join(free))

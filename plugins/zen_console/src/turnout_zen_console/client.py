@@ -100,9 +100,7 @@ class ConsoleClient:
             "refresh_token": refresh_token,
             "client_id": CLIENT_ID,
         }
-        answer = self._token_answer(
-            self._send("POST", "/auth/device/token", json=body, check=False)
-        )
+        answer = self._token_answer(self._send("POST", "/auth/device/token", json=body, check=False))
         if isinstance(answer, TokenRefusal):
             raise ConsoleHTTPError(
                 f"the console at {self.server} refused the token refresh ({answer.describe()})",
@@ -121,9 +119,7 @@ class ConsoleClient:
         """``GET /api/orgs``: the user's organisations, each at least ``{"id", "name"}``."""
         data = self._json(self._send("GET", "/api/orgs", token=token))
         if not isinstance(data, list) or not all(isinstance(o, dict) and "id" in o for o in data):
-            raise ConsoleHTTPError(
-                f"the console at {self.server} sent an unexpected /api/orgs body"
-            )
+            raise ConsoleHTTPError(f"the console at {self.server} sent an unexpected /api/orgs body")
         return data
 
     def get_config(self, token: str, org_id: str) -> dict[str, Any] | None:
@@ -135,9 +131,7 @@ class ConsoleClient:
         data = self._object(response)
         config = data.get("config")
         if not isinstance(config, dict):
-            raise ConsoleHTTPError(
-                f"the console at {self.server} sent a /api/config body without a config object"
-            )
+            raise ConsoleHTTPError(f"the console at {self.server} sent a /api/config body without a config object")
         return config
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -160,9 +154,7 @@ class ConsoleClient:
         try:
             response = self._http.request(method, path, json=json, headers=headers)
         except httpx2.TimeoutException:
-            raise ConsoleUnavailableError(
-                f"the console at {self.server} did not answer in time ({path})"
-            ) from None
+            raise ConsoleUnavailableError(f"the console at {self.server} did not answer in time ({path})") from None
         except httpx2.HTTPError as exc:
             raise ConsoleUnavailableError(
                 f"cannot reach the console at {self.server} ({path}): {type(exc).__name__}"
@@ -179,8 +171,7 @@ class ConsoleClient:
         except ValueError:
             detail = response.reason_phrase or "no details"
         raise ConsoleHTTPError(
-            f"the console at {self.server} answered {response.status_code} "
-            f"to {response.request.url.path}: {detail}",
+            f"the console at {self.server} answered {response.status_code} to {response.request.url.path}: {detail}",
             status=response.status_code,
         )
 
@@ -189,8 +180,7 @@ class ConsoleClient:
             return response.json()
         except ValueError:
             raise ConsoleHTTPError(
-                f"the console at {self.server} sent a body that is not JSON "
-                f"({response.request.url.path})",
+                f"the console at {self.server} sent a body that is not JSON ({response.request.url.path})",
                 status=response.status_code,
             ) from None
 
@@ -198,8 +188,7 @@ class ConsoleClient:
         data = self._json(response)
         if not isinstance(data, dict):
             raise ConsoleHTTPError(
-                f"the console at {self.server} sent an unexpected body "
-                f"({response.request.url.path})",
+                f"the console at {self.server} sent an unexpected body ({response.request.url.path})",
                 status=response.status_code,
             )
         return data
@@ -224,14 +213,8 @@ class ConsoleClient:
             data.get("refresh_token"),
             data.get("expires_in"),
         )
-        if (
-            not isinstance(access, str)
-            or not isinstance(refresh, str)
-            or not isinstance(expires_in, int | float)
-        ):
-            raise ConsoleHTTPError(
-                f"the console at {self.server} sent a token answer without tokens or expiry"
-            )
+        if not isinstance(access, str) or not isinstance(refresh, str) or not isinstance(expires_in, int | float):
+            raise ConsoleHTTPError(f"the console at {self.server} sent a token answer without tokens or expiry")
         return TokenGrant(SecretStr(access), SecretStr(refresh), float(expires_in))
 
 

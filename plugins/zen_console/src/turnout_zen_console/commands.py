@@ -29,9 +29,7 @@ __all__ = ["register_commands"]
 
 def register_commands(cli: CLI) -> None:
     """Add the console commands to ``cli``."""
-    login = cli.add_command(
-        "login", help="log in to the opencode console (device login)", handler=login_command
-    )
+    login = cli.add_command("login", help="log in to the opencode console (device login)", handler=login_command)
     login.add_argument(
         "--server",
         metavar="URL",
@@ -43,12 +41,8 @@ def register_commands(cli: CLI) -> None:
         help="only print the URL and code; never open a browser",
     )
     cli.add_command("logout", help="forget the active console account", handler=logout_command)
-    cli.add_command(
-        "whoami", help="show the console accounts and the active org", handler=whoami_command
-    )
-    orgs = cli.add_command(
-        "orgs", help="list the active account's orgs, or choose one", handler=orgs_command
-    )
+    cli.add_command("whoami", help="show the console accounts and the active org", handler=whoami_command)
+    orgs = cli.add_command("orgs", help="list the active account's orgs, or choose one", handler=orgs_command)
     orgs.add_argument("--use", metavar="ORG", help="make this org (id or name) the active one")
 
 
@@ -75,10 +69,7 @@ def login_command(args: argparse.Namespace) -> int:
             return 130
         token = grant.access_token.get_secret_value()
         user = client.get_user(token)
-        orgs = tuple(
-            Org(id=str(org["id"]), name=str(org.get("name") or ""))
-            for org in client.get_orgs(token)
-        )
+        orgs = tuple(Org(id=str(org["id"]), name=str(org.get("name") or "")) for org in client.get_orgs(token))
     if not isinstance(user.get("id"), str):
         raise ConsoleHTTPError(f"the console at {server} sent a /api/user body without an id")
     account = Account(
@@ -122,9 +113,7 @@ def whoami_command(args: argparse.Namespace) -> int:
     print(f"Logged in as {active.label}")
     print(f"Active org: {_org_label(active)}" if active.org_id else "Active org: none")
     remaining = active.expires_at - time.time()
-    state = (
-        f"valid for {_duration(remaining)}" if remaining > 0 else "expired (refreshed on next use)"
-    )
+    state = f"valid for {_duration(remaining)}" if remaining > 0 else "expired (refreshed on next use)"
     print(f"Access token: {state}")
     others = [account for account in store.accounts() if account.key != active.key]
     for account in others:

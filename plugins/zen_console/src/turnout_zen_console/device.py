@@ -50,16 +50,10 @@ def request_device_code(client: ConsoleClient) -> DeviceCode:
     path = data.get("verification_uri_complete")
     expires_in, interval = data.get("expires_in"), data.get("interval", _DEFAULT_INTERVAL)
     if not (isinstance(device_code, str) and isinstance(user_code, str) and isinstance(path, str)):
-        raise ConsoleHTTPError(
-            f"the console at {client.server} sent an incomplete device code answer"
-        )
+        raise ConsoleHTTPError(f"the console at {client.server} sent an incomplete device code answer")
     if not isinstance(expires_in, int | float) or not isinstance(interval, int | float):
-        raise ConsoleHTTPError(
-            f"the console at {client.server} sent a device code answer without timing"
-        )
-    url = (
-        path if path.startswith(("http://", "https://")) else f"{client.server}/{path.lstrip('/')}"
-    )
+        raise ConsoleHTTPError(f"the console at {client.server} sent a device code answer without timing")
+    url = path if path.startswith(("http://", "https://")) else f"{client.server}/{path.lstrip('/')}"
     return DeviceCode(device_code, user_code, url, float(expires_in), max(float(interval), 0.0))
 
 
@@ -82,9 +76,7 @@ def wait_for_approval(
     interval = code.interval
     while True:
         if clock() + interval >= deadline:
-            raise DeviceLoginError(
-                "the login code expired before it was approved; run `turnout login` again"
-            )
+            raise DeviceLoginError("the login code expired before it was approved; run `turnout login` again")
         sleep(interval)
         try:
             answer = client.poll_device_token(code.device_code)
@@ -103,11 +95,7 @@ def _next_interval(refusal: TokenRefusal, interval: float) -> float:
     if refusal.error == "slow_down":
         return interval + SLOW_DOWN_STEP
     if refusal.error == "expired_token":
-        raise DeviceLoginError(
-            "the login code expired before it was approved; run `turnout login` again"
-        )
+        raise DeviceLoginError("the login code expired before it was approved; run `turnout login` again")
     if refusal.error == "access_denied":
-        raise DeviceLoginError(
-            "the login was denied in the browser; run `turnout login` to try again"
-        )
+        raise DeviceLoginError("the login was denied in the browser; run `turnout login` to try again")
     raise DeviceLoginError(f"the console refused the login ({refusal.describe()})")

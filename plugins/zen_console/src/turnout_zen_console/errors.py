@@ -40,9 +40,7 @@ class ConsoleUnavailableError(ConsoleError):
 class ConsoleHTTPError(ConsoleError):
     """The console answered with an unexpected status or an unreadable body."""
 
-    def __init__(
-        self, message: str, *, status: int | None = None, error: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, status: int | None = None, error: str | None = None) -> None:
         self.status = status
         """The HTTP status, when there was a response."""
         self.error = error

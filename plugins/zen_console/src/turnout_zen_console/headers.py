@@ -32,14 +32,10 @@ def console_headers(
     if not model.console_managed:
         return None
     if origin(url) not in trusted:
-        logger.debug(
-            "not sending console credentials for %s: its URL is not a console host", model.ref
-        )
+        logger.debug("not sending console credentials for %s: its URL is not a console host", model.ref)
         return None
     headers = {"authorization": f"Bearer {token}"}
-    provider_org = next(
-        (value for name, value in model.headers.items() if name.lower() == "x-org-id"), None
-    )
+    provider_org = next((value for name, value in model.headers.items() if name.lower() == "x-org-id"), None)
     org = provider_org or org_id
     if org:
         headers["x-org-id"] = org

@@ -64,9 +64,7 @@ def load_remote_config(
     return data
 
 
-def apply_remote_config(
-    config: Config, data: Mapping[str, Any], *, source: str
-) -> set[tuple[str, str, int]]:
+def apply_remote_config(config: Config, data: Mapping[str, Any], *, source: str) -> set[tuple[str, str, int]]:
     """Merge ``data`` under ``config`` (local values win) and mark its providers console-managed.
 
     Returns the origins (scheme, host, port) of the endpoints the remote config itself names:
@@ -122,11 +120,7 @@ def _cached(cache: Path, error: ConsoleError, clock: Callable[[], float]) -> dic
         logger.warning("console config unavailable, continuing without it: %s", error)
         return None
     fetched_at = stored.get("fetched_at")
-    age = (
-        _describe_age(clock() - fetched_at)
-        if isinstance(fetched_at, int | float)
-        else "an unknown time"
-    )
+    age = _describe_age(clock() - fetched_at) if isinstance(fetched_at, int | float) else "an unknown time"
     logger.warning("console config unavailable (%s); using the copy cached %s ago", error, age)
     config: dict[str, Any] = stored["config"]
     return config

@@ -84,7 +84,5 @@ def _login_session(config: Config, store: AccountStore) -> ConsoleSession | None
     try:
         session.trusted |= apply_remote_config(config, remote, source=source)
     except ConfigError as exc:
-        logger.warning(
-            "ignoring the console config from %s: invalid at %s", source, exc.key or "the top level"
-        )
+        logger.warning("ignoring the console config from %s: invalid at %s", source, exc.key or "the top level")
     return session

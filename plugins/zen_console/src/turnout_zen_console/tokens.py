@@ -34,9 +34,7 @@ _RELOGIN_STATUSES = frozenset({400, 401})
 class TokenSource:
     """Hands out a valid access token for one stored account."""
 
-    def __init__(
-        self, store: AccountStore, key: str, *, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, store: AccountStore, key: str, *, clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._key = key
         self._clock = clock
@@ -77,8 +75,7 @@ class TokenSource:
         except ConsoleHTTPError as exc:
             if exc.status in _RELOGIN_STATUSES:
                 raise LoginRequiredError(
-                    f"the console login for {account.label} has expired or was revoked; "
-                    "run `turnout login` again"
+                    f"the console login for {account.label} has expired or was revoked; run `turnout login` again"
                 ) from None
             raise
         except ConsoleUnavailableError as exc:

@@ -1,0 +1,80 @@
+"""``turnout replay CASSETTE``: run a recorded exchange through the full stack, offline.
+
+A cassette written by ``turnout run --record PATH`` carries the request it answered (metadata
+``turnout.request``), so replaying it needs nothing but the file: the request goes through
+selection, lowering, headers, the HTTP executor (answered from the cassette), the parser, the
+guard and the tools, exactly as when it was recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from turnout.cli.render import EventPrinter
+from turnout.config import load_config
+from turnout.errors import ConfigError
+from turnout.request import LLMRequest
+from turnout.runtime import Runtime
+
+__all__ = ["recording_metadata", "register"]
+
+PLACEHOLDER_KEY = "replayed-without-a-key"
+"""The API key used when replaying without one configured: cassettes never store keys."""
+
+
+def register(cli: Any) -> None:
+    """Add ``replay``."""
+    parser = cli.add_command(
+        "replay", help="run a recorded exchange (turnout run --record) through the full stack", handler=_replay
+    )
+    parser.add_argument("cassette", help="the cassette file (JSON)")
+    parser.add_argument("--json", action="store_true", help="one JSON event per line; the last is finish")
+
+
+def recording_metadata(request: LLMRequest, *, native: bool, max_steps: int) -> dict[str, Any]:
+    """What ``run --record`` stores so that ``replay`` can send the same request again."""
+    return {
+        "turnout": {
+            "request": request.model_dump(mode="json", exclude={"tools"}, exclude_none=True),
+            "native": native,
+            "max_steps": max_steps,
+        }
+    }
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from turnout.testing.cassette import CassetteTransport, load_cassette
+
+    cassette = load_cassette(args.cassette)
+    recorded = cassette.metadata.get("turnout")
+    if not isinstance(recorded, dict) or "request" not in recorded:
+        raise ConfigError(
+            "the cassette does not say which request it answers (no metadata.turnout.request); "
+            "record one with `turnout run --record PATH ...`",
+            source=args.cassette,
+        )
+    request = LLMRequest.model_validate(recorded["request"])
+    config = load_config(args.config)
+    if config.resolve(request.model).api_key is None:
+        provider = config.provider[request.provider_id]
+        provider.options = {**provider.options, "apiKey": PLACEHOLDER_KEY}
+    transport = CassetteTransport(cassette, "replay")
+    runtime = Runtime(native=bool(recorded.get("native")), config=config, transport=transport)
+    printer = EventPrinter(as_json=args.json)
+
+    async def replay() -> str:
+        reason = "unknown"
+        try:
+            async for event in runtime.stream(request, max_steps=int(recorded.get("max_steps", 1))):
+                printer(event)
+                if event.type == "finish":
+                    reason = event.reason
+        finally:
+            await runtime.aclose()
+        return reason
+
+    reason = asyncio.run(replay())
+    transport.verify()
+    return 1 if reason == "error" else 0
