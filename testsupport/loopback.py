@@ -24,7 +24,7 @@ def serve_sse(bodies: list[bytes]) -> Iterator[Served]:
     served = Served(url="", bodies=bodies)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             served.requests.append({"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)})
             body = served.bodies[min(len(served.requests), len(served.bodies)) - 1]
@@ -34,7 +34,7 @@ def serve_sse(bodies: list[bytes]) -> Iterator[Served]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

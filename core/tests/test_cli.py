@@ -7,7 +7,6 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-
 from turnout.cli import main
 
 from testsupport.loopback import serve_sse

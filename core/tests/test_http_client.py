@@ -123,22 +123,20 @@ def test_rate_limit_over_the_cap_fails_at_once_with_retry_after() -> None:
 
 
 def test_a_401_never_shows_the_key_even_when_echoed() -> None:
+    query_key = "query-secret-0123456789"  # matches no known key pattern: only the URL says it is secret
+
     def handler(request: httpx2.Request) -> httpx2.Response:
         sent = request.headers["authorization"]
-        body = {
-            "error": {
-                "message": f"Incorrect API key provided: {sent[7:]}",
-                "code": "invalid_api_key",
-            }
-        }
-        return httpx2.Response(401, json=body, headers={"x-echo": sent})
+        message = f"Incorrect API key provided: {sent[7:]} (query key {request.url.params['key']})"
+        return httpx2.Response(401, json={"error": {"message": message, "code": "invalid_api_key"}})
 
     with pytest.raises(AuthenticationError) as caught:
-        run(read_all(mock_client(handler), wire(f"https://api.example.com/v1/responses?key={API_KEY}")))
+        run(read_all(mock_client(handler), wire(f"https://api.example.com/v1/responses?key={query_key}")))
     error = caught.value
     for text in (str(error), repr(error), error.body, str(error.url), *map(str, error.args)):
         assert API_KEY not in text
-    assert "Incorrect API key provided: [REDACTED]" in str(error)
+        assert query_key not in text
+    assert "Incorrect API key provided: [REDACTED] (query key [REDACTED])" in str(error)
 
 
 def test_the_shared_client_retries_for_sdks_too() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from turnout.http import redact_headers, redact_text, redact_url
-from turnout.http.redaction import secrets_in_headers
+from turnout.http.redaction import secrets_in_headers, secrets_in_url
 
 
 def test_redact_url_removes_userinfo_and_sensitive_query_values() -> None:
@@ -54,6 +56,11 @@ def test_secrets_in_headers_include_the_bare_token() -> None:
     assert found == ["Bearer sk-abc123456", "sk-abc123456"]
 
 
+def test_secrets_in_url_are_the_sensitive_query_values() -> None:
+    assert sorted(secrets_in_url("https://h/p?key=a%2Fb&alt=sse&token=t")) == ["a%2Fb", "a/b", "t"]
+    assert secrets_in_url("http://[::1/") == []
+
+
 def test_redact_text_scrubs_given_secrets_plain_and_url_encoded() -> None:
     secret = "my secret/value+1"
     text = f"got {secret} and my%20secret%2Fvalue%2B1"
@@ -87,3 +94,24 @@ def test_redact_text_keeps_ordinary_text_and_ignores_tiny_secrets() -> None:
 def test_redact_text_never_leaves_a_given_secret(prefix: str, suffix: str, secret: str) -> None:
     assume(secret not in "[REDACTED]")
     assert secret not in redact_text(prefix + secret + suffix, [secret])
+
+
+def test_httpx2_request_log_lines_never_show_query_keys(caplog: pytest.LogCaptureFixture) -> None:
+    import asyncio
+
+    import httpx2
+
+    from turnout.http import HTTPClient
+    from turnout.wire import WireRequest
+
+    caplog.set_level(logging.INFO, logger="httpx2")
+    client = HTTPClient(transport=httpx2.MockTransport(lambda request: httpx2.Response(200, text="ok")))
+
+    async def send() -> None:
+        async with client.stream(WireRequest(url="https://generativelanguage.googleapis.com/v1?key=AIzaSECRET123456")):
+            pass
+        await client.aclose()
+
+    asyncio.run(send())
+    assert "HTTP Request: POST" in caplog.text
+    assert "AIzaSECRET123456" not in caplog.text and "key=" in caplog.text

@@ -205,6 +205,7 @@ def test_replay_of_a_missing_cassette_fails_on_the_first_request(tmp_path: Path)
     transport.verify()  # nothing requested, nothing recorded: nothing to complain about
     with pytest.raises(CassetteNotFoundError, match=r"missing\.json"):
         post(transport, "http://svc.test/v1/echo", {})
+    assert [type(error) for error in transport.errors] == [CassetteNotFoundError]
 
 
 def test_auto_mode_records_only_what_is_missing(server: ThreadingHTTPServer, tmp_path: Path) -> None:
@@ -405,3 +406,23 @@ def test_redacting_any_body_never_raises_and_is_stable(text: str) -> None:
     redactor = Redactor()
     once = redactor.body(text)
     assert redactor.body(once) == once
+
+
+@given(st.text(alphabet="abc xyz\n", max_size=30), st.text(alphabet="abc xyz\n", max_size=30))
+def test_a_finding_never_contains_the_secret_it_found(before: str, after: str) -> None:
+    secret = "tok-9f8e7d6c5b4a3"
+    findings = scan_for_secrets([("body", before + secret + after)], env={"SERVICE_TOKEN": secret})
+    assert [f.what for f in findings] == ["the value of $SERVICE_TOKEN"]
+    assert all(secret not in str(f) for f in findings)
+
+
+def test_the_kit_exports_resolve_lazily() -> None:
+    import turnout.guard
+    import turnout.testing
+
+    assert turnout.testing.check_events is turnout.guard.check_events
+    assert turnout.testing.EventProtocolError is turnout.guard.EventProtocolError
+    for name in turnout.testing.__all__:
+        assert getattr(turnout.testing, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        turnout.testing.nope  # noqa: B018

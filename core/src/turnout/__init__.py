@@ -6,52 +6,122 @@ The curated public API. ``Runtime`` chooses, per request, the installed plugin t
 
 from __future__ import annotations
 
-from turnout import errors
-from turnout.config import Config, ResolvedModel, RuntimeFlags
-from turnout.events import (
-    Finish,
-    FinishReason,
-    LLMEvent,
-    ProviderError,
-    ReasoningDelta,
-    ReasoningEnd,
-    ReasoningStart,
-    Response,
-    StepFinish,
-    StepStart,
-    TextDelta,
-    TextEnd,
-    TextStart,
-    ToolCall,
-    ToolError,
-    ToolInputDelta,
-    ToolInputEnd,
-    ToolInputStart,
-    ToolResult,
-    Usage,
-)
-from turnout.hookspecs import HOOKS_VERSION, hookimpl
-from turnout.request import (
-    Generation,
-    LLMRequest,
-    MediaPart,
-    Message,
-    NamedToolChoice,
-    ReasoningPart,
-    TextPart,
-    ToolCallPart,
-    ToolResultPart,
-    ToolResultValue,
-    assistant,
-    tool_message,
-    user,
-)
-from turnout.runtime import Runtime
-from turnout.selection import Priority, Selection, Verdict
-from turnout.tools import Tool, ToolContext, ToolExecutionError
-from turnout.wire import WireRequest
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from turnout import errors
+    from turnout.config import Config, ResolvedModel, RuntimeFlags
+    from turnout.events import (
+        Finish,
+        FinishReason,
+        LLMEvent,
+        ProviderError,
+        ReasoningDelta,
+        ReasoningEnd,
+        ReasoningStart,
+        Response,
+        StepFinish,
+        StepStart,
+        TextDelta,
+        TextEnd,
+        TextStart,
+        ToolCall,
+        ToolError,
+        ToolInputDelta,
+        ToolInputEnd,
+        ToolInputStart,
+        ToolResult,
+        Usage,
+    )
+    from turnout.hookspecs import HOOKS_VERSION, hookimpl
+    from turnout.request import (
+        Generation,
+        LLMRequest,
+        MediaPart,
+        Message,
+        NamedToolChoice,
+        ReasoningPart,
+        TextPart,
+        ToolCallPart,
+        ToolResultPart,
+        ToolResultValue,
+        assistant,
+        tool_message,
+        user,
+    )
+    from turnout.runtime import Runtime
+    from turnout.selection import Priority, Selection, Verdict
+    from turnout.tools import Tool, ToolContext, ToolExecutionError
+    from turnout.wire import WireRequest
 
 __version__ = "0.1.0"
+
+# Names load on first use, so ``import turnout`` (and the pytest plugin, which every test run of
+# a project with ``turnout[testing]`` loads) costs almost nothing until something is used.
+_LAZY = {
+    "errors": "turnout.errors",
+    "Config": "turnout.config",
+    "ResolvedModel": "turnout.config",
+    "RuntimeFlags": "turnout.config",
+    "Finish": "turnout.events",
+    "FinishReason": "turnout.events",
+    "LLMEvent": "turnout.events",
+    "ProviderError": "turnout.events",
+    "ReasoningDelta": "turnout.events",
+    "ReasoningEnd": "turnout.events",
+    "ReasoningStart": "turnout.events",
+    "Response": "turnout.events",
+    "StepFinish": "turnout.events",
+    "StepStart": "turnout.events",
+    "TextDelta": "turnout.events",
+    "TextEnd": "turnout.events",
+    "TextStart": "turnout.events",
+    "ToolCall": "turnout.events",
+    "ToolError": "turnout.events",
+    "ToolInputDelta": "turnout.events",
+    "ToolInputEnd": "turnout.events",
+    "ToolInputStart": "turnout.events",
+    "ToolResult": "turnout.events",
+    "Usage": "turnout.events",
+    "HOOKS_VERSION": "turnout.hookspecs",
+    "hookimpl": "turnout.hookspecs",
+    "Generation": "turnout.request",
+    "LLMRequest": "turnout.request",
+    "MediaPart": "turnout.request",
+    "Message": "turnout.request",
+    "NamedToolChoice": "turnout.request",
+    "ReasoningPart": "turnout.request",
+    "TextPart": "turnout.request",
+    "ToolCallPart": "turnout.request",
+    "ToolResultPart": "turnout.request",
+    "ToolResultValue": "turnout.request",
+    "assistant": "turnout.request",
+    "tool_message": "turnout.request",
+    "user": "turnout.request",
+    "Runtime": "turnout.runtime",
+    "Priority": "turnout.selection",
+    "Selection": "turnout.selection",
+    "Verdict": "turnout.selection",
+    "Tool": "turnout.tools",
+    "ToolContext": "turnout.tools",
+    "ToolExecutionError": "turnout.tools",
+    "WireRequest": "turnout.wire",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'turnout' has no attribute {name!r}")
+    value = importlib.import_module(module) if name == "errors" else getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "HOOKS_VERSION",

@@ -166,9 +166,7 @@ class SSEDecoder:
         if text.startswith("event: "):
             newline = text.find("\n")
             if text.startswith("data: ", newline + 1) and text.find("\n", newline + 7) == last:
-                return [
-                    SSEFrame(text[7:newline] or "message", text[newline + 7 : last], self._last_id)
-                ]
+                return [SSEFrame(text[7:newline] or "message", text[newline + 7 : last], self._last_id)]
         elif text.startswith("data: ") and text.find("\n", 6) == last:
             return [SSEFrame("message", text[6:last], self._last_id)]
         frames: list[SSEFrame] = []
@@ -179,9 +177,7 @@ class SSEDecoder:
         for line in text.split("\n"):
             if not line:
                 if data:
-                    frames.append(
-                        SSEFrame(event or "message", "\n".join(data), self._last_id, retry)
-                    )
+                    frames.append(SSEFrame(event or "message", "\n".join(data), self._last_id, retry))
                     data = []
                 event = ""
                 retry = None
@@ -202,9 +198,7 @@ class SSEDecoder:
         return frames
 
 
-async def aiter_sse(
-    chunks: AsyncIterable[bytes], decoder: SSEDecoder | None = None
-) -> AsyncIterator[SSEFrame]:
+async def aiter_sse(chunks: AsyncIterable[bytes], decoder: SSEDecoder | None = None) -> AsyncIterator[SSEFrame]:
     """Yield the frames of an SSE byte stream, e.g. ``aiter_sse(response.aiter_bytes())``.
 
     A frame left unfinished at the end of the stream is dropped; pass your own ``decoder`` to

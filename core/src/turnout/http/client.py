@@ -17,7 +17,7 @@ import httpx2
 
 from turnout.errors import TurnoutError
 from turnout.http.errors import error_from_exception, error_from_response, total_timeout_error
-from turnout.http.redaction import secrets_in_headers
+from turnout.http.redaction import install_log_redaction, secrets_in_headers, secrets_in_url
 from turnout.http.retry import RetryPolicy, RetryTransport
 from turnout.http.timeouts import Timeouts
 
@@ -26,9 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_LIMITS", "HTTPClient"]
 
-DEFAULT_LIMITS = httpx2.Limits(
-    max_connections=1000, max_keepalive_connections=100, keepalive_expiry=30.0
-)
+DEFAULT_LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100, keepalive_expiry=30.0)
 """Connection pool limits of the default network transport: room for hundreds of streams."""
 
 _MAPPED_EXCEPTIONS = (httpx2.HTTPError, httpx2.InvalidURL)
@@ -50,11 +48,10 @@ class HTTPClient:
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
+        install_log_redaction()
         self.timeouts = Timeouts() if timeouts is None else timeouts
         """The time limits applied to every request."""
-        network = (
-            httpx2.AsyncHTTPTransport(limits=DEFAULT_LIMITS) if transport is None else transport
-        )
+        network = httpx2.AsyncHTTPTransport(limits=DEFAULT_LIMITS) if transport is None else transport
         self.retry_transport = RetryTransport(network, retry)
         """The retry layer over the network transport."""
         self.client = httpx2.AsyncClient(
@@ -103,23 +100,19 @@ class HTTPClient:
             )
             response = await self.client.send(request, stream=True)
         except _MAPPED_EXCEPTIONS as exc:
-            raise error_from_exception(
-                exc, url, timeouts=self.timeouts, reading_body=False
-            ) from exc
+            raise error_from_exception(exc, url, timeouts=self.timeouts, reading_body=False) from exc
         try:
             if response.status_code >= 400:
                 try:
                     await response.aread()
                 except httpx2.HTTPError as exc:
-                    raise error_from_exception(
-                        exc, url, timeouts=self.timeouts, reading_body=True
-                    ) from exc
+                    raise error_from_exception(exc, url, timeouts=self.timeouts, reading_body=True) from exc
                 raise error_from_response(
                     response.status_code,
                     response.headers,
                     response.text,
                     url,
-                    secrets=secrets_in_headers(request.headers.items()),
+                    secrets=[*secrets_in_headers(request.headers.items()), *secrets_in_url(url)],
                 ) from None
             # From here on a read timeout is the gap between chunks: httpcore reads this
             # mapping when the body starts streaming.
@@ -127,9 +120,7 @@ class HTTPClient:
             try:
                 yield response
             except httpx2.HTTPError as exc:
-                raise error_from_exception(
-                    exc, url, timeouts=self.timeouts, reading_body=True
-                ) from exc
+                raise error_from_exception(exc, url, timeouts=self.timeouts, reading_body=True) from exc
         finally:
             await response.aclose()
 

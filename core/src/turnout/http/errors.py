@@ -50,9 +50,7 @@ RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 _INVALID_REQUEST_STATUSES = frozenset({400, 404, 409, 413, 422})
 _SHORT_BODY = 500  # a body this short is quoted in the message when it has no parsable message
 
-_OVERFLOW_CODES = frozenset(
-    {"context_length_exceeded", "model_context_window_exceeded", "string_above_max_length"}
-)
+_OVERFLOW_CODES = frozenset({"context_length_exceeded", "model_context_window_exceeded", "string_above_max_length"})
 _OVERFLOW_PATTERN = re.compile(
     r"prompt is too long"
     r"|input is too long"
@@ -68,12 +66,8 @@ _OVERFLOW_PATTERN = re.compile(
     r"|too many tokens",
     re.IGNORECASE,
 )
-_NOT_OVERFLOW_PATTERN = re.compile(
-    r"rate.?limit|too many requests|service unavailable:", re.IGNORECASE
-)
-_QUOTA_PATTERN = re.compile(
-    r"insufficient[ _]quota|exceeded your current quota|quota exceeded", re.IGNORECASE
-)
+_NOT_OVERFLOW_PATTERN = re.compile(r"rate.?limit|too many requests|service unavailable:", re.IGNORECASE)
+_QUOTA_PATTERN = re.compile(r"insufficient[ _]quota|exceeded your current quota|quota exceeded", re.IGNORECASE)
 
 
 def _parse_body(body_text: str) -> dict[str, Any] | None:
@@ -105,11 +99,7 @@ def _message_and_code(body: dict[str, Any] | None) -> tuple[str | None, str | No
     if not isinstance(message, str) or not message:
         message = error if isinstance(error, str) and error else body.get("detail")
     code = next(
-        (
-            value
-            for key in ("code", "type", "status")
-            if isinstance(value := source.get(key), str) and value
-        ),
+        (value for key in ("code", "type", "status") if isinstance(value := source.get(key), str) and value),
         None,
     )
     if code == "error" and source is body:  # Anthropic's top-level "type": "error" says nothing
@@ -117,9 +107,7 @@ def _message_and_code(body: dict[str, Any] | None) -> tuple[str | None, str | No
     return (message if isinstance(message, str) and message else None), code
 
 
-def is_context_overflow(
-    status: int, message: str | None, code: str | None, body_text: str = ""
-) -> bool:
+def is_context_overflow(status: int, message: str | None, code: str | None, body_text: str = "") -> bool:
     """Whether an error says the prompt does not fit the model's context window."""
     if code in _OVERFLOW_CODES:
         return True
@@ -187,15 +175,11 @@ def error_from_response(
     provider_message, code = _message_and_code(body)
     if provider_message is not None:
         provider_message = redact_text(provider_message, secrets)
-    overflow = status in _INVALID_REQUEST_STATUSES and is_context_overflow(
-        status, provider_message, code, body_text
-    )
+    overflow = status in _INVALID_REQUEST_STATUSES and is_context_overflow(status, provider_message, code, body_text)
     quota = status == 429 and is_quota_exhausted(provider_message, code)
     retry_after = parse_retry_after(headers)
     explicit_retry = should_retry_header(headers)
-    retryable = not quota and (
-        status in RETRYABLE_STATUSES if explicit_retry is None else explicit_retry
-    )
+    retryable = not quota and (status in RETRYABLE_STATUSES if explicit_retry is None else explicit_retry)
     rid = request_id(headers)
     if rid is None and body is not None and isinstance(body.get("request_id"), str):
         rid = body["request_id"]
@@ -234,9 +218,7 @@ def _seconds(value: float | None) -> str:
     return "no limit" if value is None else f"{value:g} s"
 
 
-def error_from_exception(
-    exc: BaseException, url: str, *, timeouts: Timeouts, reading_body: bool
-) -> TransportError:
+def error_from_exception(exc: BaseException, url: str, *, timeouts: Timeouts, reading_body: bool) -> TransportError:
     """The ``TransportError`` (or ``TimeoutError``) for an exception httpx2 raised.
 
     :param exc: what httpx2 raised (``httpx2.HTTPError`` or ``httpx2.InvalidURL``).
@@ -263,8 +245,7 @@ def error_from_exception(
         )
     if isinstance(exc, httpx2.TimeoutException):
         return TimeoutError(
-            f"{host} did not answer within {_seconds(timeouts.effective_first_byte)}"
-            " (first-byte timeout)",
+            f"{host} did not answer within {_seconds(timeouts.effective_first_byte)} (first-byte timeout)",
             url=safe_url,
             phase="first_byte",
         )

@@ -5,11 +5,13 @@ These helpers are for diagnostics only; what goes on the wire is never altered.
 
 from __future__ import annotations
 
+import logging
+
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-__all__ = ["REDACTED", "redact_headers", "redact_text", "redact_url", "secrets_in_headers"]
+__all__ = ["REDACTED", "redact_headers", "redact_text", "redact_url", "secrets_in_headers", "secrets_in_url"]
 
 REDACTED = "[REDACTED]"
 """What a redacted value is replaced with."""
@@ -35,9 +37,7 @@ _SENSITIVE_NAME_PARTS = (
     "signature",
     "cookie",
 )
-_SENSITIVE_QUERY = frozenset(
-    {"key", "sig", "code", "apikey", "api_key", "api-key", "access_token", "auth"}
-)
+_SENSITIVE_QUERY = frozenset({"key", "sig", "code", "apikey", "api_key", "api-key", "access_token", "auth"})
 
 _SECRET_PATTERNS = (
     # "Bearer <token>" keeps the scheme, so the message still says what kind of credential it was.
@@ -79,9 +79,7 @@ def redact_url(url: object) -> str:
         pairs = []
         for pair in query.split("&"):
             name, equals, _ = pair.partition("=")
-            pairs.append(
-                f"{name}={REDACTED}" if equals and _is_sensitive_query_name(name) else pair
-            )
+            pairs.append(f"{name}={REDACTED}" if equals and _is_sensitive_query_name(name) else pair)
         query = "&".join(pairs)
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
@@ -96,6 +94,20 @@ def secrets_in_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -
             scheme, _, token = value.partition(" ")
             if token and scheme.isalpha():
                 found.append(token.strip())
+    return found
+
+
+def secrets_in_url(url: object) -> list[str]:
+    """The values of sensitive query parameters in ``url`` (as sent, and decoded)."""
+    try:
+        query = urlsplit(str(url)).query
+    except ValueError:
+        return []
+    found: list[str] = []
+    for pair in query.split("&"):
+        name, equals, value = pair.partition("=")
+        if equals and value and _is_sensitive_query_name(name):
+            found += {value, unquote(value)}
     return found
 
 
@@ -114,3 +126,29 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     for pattern, replacement in _SECRET_PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+class RedactingLogFilter(logging.Filter):
+    """Redacts URLs (userinfo, sensitive query parameters) in the arguments of log records.
+
+    Installed on httpx2's own ``httpx2`` logger by ``HTTPClient``: that logger writes every
+    request URL at INFO level, which would otherwise show query-string keys such as ``?key=…``.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's URL arguments in place; never drops a record."""
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_url(arg) if _looks_like_url(arg) else arg for arg in record.args)
+        return True
+
+
+def _looks_like_url(value: object) -> bool:
+    text = str(value) if type(value).__name__ == "URL" else value
+    return isinstance(text, str) and "://" in text[:16]
+
+
+def install_log_redaction(logger_name: str = "httpx2") -> None:
+    """Add one ``RedactingLogFilter`` to the named logger (idempotent)."""
+    logger = logging.getLogger(logger_name)
+    if not any(isinstance(f, RedactingLogFilter) for f in logger.filters):
+        logger.addFilter(RedactingLogFilter())

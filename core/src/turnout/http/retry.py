@@ -40,9 +40,7 @@ class RetryPolicy:
             raise ValueError(f"RetryPolicy.max_retries must be 0 or more, not {self.max_retries!r}")
         for name in ("max_retry_after", "backoff_initial", "backoff_max"):
             if getattr(self, name) < 0:
-                raise ValueError(
-                    f"RetryPolicy.{name} must be 0 or more seconds, not {getattr(self, name)!r}"
-                )
+                raise ValueError(f"RetryPolicy.{name} must be 0 or more seconds, not {getattr(self, name)!r}")
 
     def backoff(self, retry_number: int) -> float:
         """The wait before retry ``retry_number`` (0 for the first) without a provider hint.
@@ -53,9 +51,7 @@ class RetryPolicy:
         delay = min(self.backoff_max, self.backoff_initial * 2.0 ** min(retry_number, 64))
         return delay * random.uniform(0.75, 1.0)
 
-    def delay_after(
-        self, status: int, headers: Mapping[str, str], retry_number: int
-    ) -> float | None:
+    def delay_after(self, status: int, headers: Mapping[str, str], retry_number: int) -> float | None:
         """The wait before retrying after an error response, or ``None`` not to retry it.
 
         ``x-should-retry: false`` forbids a retry and ``true`` asks for one whatever the status;
@@ -112,10 +108,7 @@ class RetryTransport(httpx2.AsyncBaseTransport):
             nonlocal retries
             if isinstance(exc, _RetryableResponse):
                 delay = exc.delay
-            elif (
-                isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout)
-                and retries < policy.max_retries
-            ):
+            elif isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout) and retries < policy.max_retries:
                 delay = policy.backoff(retries)
             else:
                 return False
@@ -123,9 +116,7 @@ class RetryTransport(httpx2.AsyncBaseTransport):
             return delay
 
         try:
-            async for attempt in stamina.retry_context(
-                on=backoff_hook, attempts=policy.max_retries + 1, timeout=None
-            ):
+            async for attempt in stamina.retry_context(on=backoff_hook, attempts=policy.max_retries + 1, timeout=None):
                 with attempt:
                     return await self._attempt(request, retries)
         except _RetryableResponse as exc:

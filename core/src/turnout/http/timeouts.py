@@ -34,13 +34,9 @@ class Timeouts:
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise TypeError(
-                    f"Timeouts.{name} must be a number of seconds or None, not {value!r}"
-                )
+                raise TypeError(f"Timeouts.{name} must be a number of seconds or None, not {value!r}")
             if not (value > 0 and math.isfinite(value)):
-                raise ValueError(
-                    f"Timeouts.{name} must be a positive number of seconds or None, not {value!r}"
-                )
+                raise ValueError(f"Timeouts.{name} must be a positive number of seconds or None, not {value!r}")
 
     @property
     def effective_first_byte(self) -> float | None:
@@ -51,6 +47,4 @@ class Timeouts:
         """The httpx2 timeout with this connect limit and the given per-read limit."""
         import httpx2
 
-        return httpx2.Timeout(
-            connect=self.connect, read=read, write=self.effective_first_byte, pool=self.connect
-        )
+        return httpx2.Timeout(connect=self.connect, read=read, write=self.effective_first_byte, pool=self.connect)

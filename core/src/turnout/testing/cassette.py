@@ -551,7 +551,11 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         """Answer from the cassette, or (record/auto) from the network, recording the exchange."""
         body = await request.aread()
         recorded = self._snapshot_request(request, body)
-        cassette = self.cassette
+        try:
+            cassette = self.cassette
+        except CassetteError as unreadable:  # missing or malformed file
+            self.errors.append(unreadable)
+            raise
         if self.mode != "record":
             index = self._find(recorded)
             if index is not None:
