@@ -128,9 +128,27 @@ def test_guard_rejects_a_delta_after_its_block_ended() -> None:
         guarded([TextDelta(id="a", text="x"), TextEnd(id="a"), TextDelta(id="a", text="y"), StepFinish()])
 
 
-def test_guard_rejects_a_reused_block_id_across_steps() -> None:
+def test_guard_rejects_a_block_id_used_twice_in_one_step() -> None:
     with pytest.raises(PluginError, match="used twice"):
-        guarded([TextStart(id="a"), TextEnd(id="a"), StepFinish()], [TextStart(id="a"), StepFinish()])
+        guarded([TextStart(id="a"), TextEnd(id="a"), TextStart(id="a"), StepFinish()])
+
+
+def test_guard_renumbers_a_block_id_an_earlier_step_used() -> None:
+    # A runtime numbers its blocks per provider call ("text-0"); the stream keeps ids unique.
+    events = guarded(
+        [TextDelta(id="text-0", text="x"), StepFinish(reason="stop")],
+        [TextStart(id="text-0"), TextDelta(id="text-0", text="y"), TextEnd(id="text-0"), StepFinish(reason="stop")],
+    )
+    ids = [(e.type, e.id) for e in events if isinstance(e, TextStart | TextDelta | TextEnd)]
+    assert ids == [
+        ("text-start", "text-0"),
+        ("text-delta", "text-0"),
+        ("text-end", "text-0"),
+        ("text-start", "text-0#1"),
+        ("text-delta", "text-0#1"),
+        ("text-end", "text-0#1"),
+    ]
+    check_events(events)
 
 
 def test_check_rejects_an_unclosed_block() -> None:

@@ -13,7 +13,8 @@
 
 ``StreamGuard`` wraps what a plugin yields for one step: it fills in what is safe to fill (a
 missing ``step-start``, a ``*-start`` before a first delta, blocks left open at the end of the
-step, the input events of a complete tool call) and raises ``PluginError`` naming the plugin and
+step, the input events of a complete tool call, a block id an earlier step already used, which
+is renumbered ``<id>#<n>``) and raises ``PluginError`` naming the plugin and
 the rule for what is not. ``check_events`` checks a finished stream strictly, for tests.
 """
 
@@ -70,7 +71,6 @@ class StepRecord:
     """What one step produced, for the tool loop and the follow-up request."""
 
     index: int
-    events: list[LLMEvent] = field(default_factory=list)
     client_calls: list[ToolCall] = field(default_factory=list)
     failed_calls: list[ToolError] = field(default_factory=list)
     reason: FinishReason = "unknown"
@@ -91,7 +91,8 @@ class StreamGuard:
         """Guard one provider call's events (``first``, already read, then the rest)."""
         record = StepRecord(index=len(self.steps))
         self.steps.append(record)
-        open_blocks: dict[tuple[str, str], str] = {}  # (kind, id) -> start type, in opening order
+        open_blocks: dict[tuple[str, str], str] = {}  # (kind, plugin's id) -> id as emitted, in opening order
+        seen_blocks: set[tuple[str, str]] = set()  # (kind, plugin's id) opened in this step
         open_inputs: dict[str, str] = {}  # call id -> name
         ended_inputs: set[str] = set()
         started = False
@@ -106,12 +107,25 @@ class StreamGuard:
             started = True
             return StepStart(index=record.index)
 
+        def open_block(block: tuple[str, str]) -> str:
+            """Open a block; an id an earlier step already used is renumbered (``id#step``)."""
+            seen_blocks.add(block)
+            emitted, n = block[1], record.index
+            while (block[0], emitted) in used:
+                emitted, n = f"{block[1]}#{n}", n + 1
+            used.add((block[0], emitted))
+            open_blocks[block] = emitted
+            return emitted
+
+        def start_of(block: tuple[str, str], emitted: str) -> LLMEvent:
+            return TextStart(id=emitted) if block[0] == "text" else ReasoningStart(id=emitted)
+
         def close_open() -> list[LLMEvent]:
             closing: list[LLMEvent] = []
             for kind in ("reasoning", "text"):
                 for key in [k for k in open_blocks if k[0] == kind]:
-                    del open_blocks[key]
-                    closing.append(ReasoningEnd(id=key[1]) if kind == "reasoning" else TextEnd(id=key[1]))
+                    emitted = open_blocks.pop(key)
+                    closing.append(ReasoningEnd(id=emitted) if kind == "reasoning" else TextEnd(id=emitted))
             return closing
 
         pending = first
@@ -131,16 +145,15 @@ class StreamGuard:
             # Hot path first: deltas are nearly every event.
             if kind == "text-delta" or kind == "reasoning-delta":
                 block = ("text" if kind == "text-delta" else "reasoning", event.id)  # type: ignore[union-attr]
-                if block not in open_blocks:
-                    if block in used:
+                emitted = open_blocks.get(block)
+                if emitted is None:
+                    if block in seen_blocks:
                         raise fail(2, f"{kind} for {block[0]} block {block[1]!r} after it ended")
                     if not started:
                         yield start_step()
-                    used.add(block)
-                    open_blocks[block] = kind
-                    yield TextStart(id=block[1]) if block[0] == "text" else ReasoningStart(id=block[1])
-                record.events.append(event)
-                yield event
+                    emitted = open_block(block)
+                    yield start_of(block, emitted)
+                yield event if emitted == block[1] else event.model_copy(update={"id": emitted})
                 continue
             if kind == "tool-input-delta":
                 if event.id not in open_inputs:  # type: ignore[union-attr]
@@ -155,21 +168,22 @@ class StreamGuard:
                 started = True
                 yield StepStart(index=record.index, provider_metadata=event.provider_metadata)
                 continue
-            if kind in ("text-start", "reasoning-start"):
-                block = ("text" if kind == "text-start" else "reasoning", event.id)  # type: ignore[union-attr]
-                if block in used:
-                    raise fail(2, f"{block[0]} block id {block[1]!r} is used twice")
-                used.add(block)
-                open_blocks[block] = kind
-            elif kind in ("text-end", "reasoning-end"):
-                block = ("text" if kind == "text-end" else "reasoning", event.id)  # type: ignore[union-attr]
-                if block not in open_blocks:
-                    if block in used:
-                        raise fail(2, f"{kind} for {block[0]} block {block[1]!r} that already ended")
-                    used.add(block)
-                    yield TextStart(id=block[1]) if block[0] == "text" else ReasoningStart(id=block[1])
+            if kind in ("text-start", "reasoning-start", "text-end", "reasoning-end"):
+                block = ("text" if kind.startswith("text") else "reasoning", event.id)  # type: ignore[union-attr]
+                if kind.endswith("-start"):
+                    if block in seen_blocks:
+                        raise fail(2, f"{block[0]} block id {block[1]!r} is used twice")
+                    emitted = open_block(block)
                 else:
-                    del open_blocks[block]
+                    emitted = open_blocks.pop(block, None)
+                    if emitted is None:
+                        if block in seen_blocks:
+                            raise fail(2, f"{kind} for {block[0]} block {block[1]!r} that already ended")
+                        emitted = open_block(block)
+                        del open_blocks[block]
+                        yield start_of(block, emitted)
+                if emitted != block[1]:
+                    event = event.model_copy(update={"id": emitted})
             elif kind == "tool-input-start":
                 key = ("tool", event.id)  # type: ignore[union-attr]
                 if key in used:
@@ -226,7 +240,6 @@ class StreamGuard:
                 raise fail(1, f"yielded {type(event).__name__!r}, which is not an LLMEvent")
             elif kind == "tool-result" and not getattr(event, "provider_executed", False):
                 raise fail(6, "a runtime yielded a tool-result for a client call; host tools run in the core")
-            record.events.append(event)
             yield event
 
         if not finished:

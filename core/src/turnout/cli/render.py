@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from turnout.events import LLMEvent, Usage
+from turnout.events import Finish, LLMEvent, Usage
 
-__all__ = ["EventPrinter", "format_usage", "print_json"]
+if TYPE_CHECKING:
+    from turnout.request import LLMRequest
+    from turnout.runtime import Runtime
+
+__all__ = ["EventPrinter", "format_usage", "print_json", "print_stream"]
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 
@@ -87,3 +92,20 @@ class EventPrinter:
         self._newline()
         self.out.write(text + "\n")
         self.out.flush()
+
+
+def print_stream(runtime: Runtime, request: LLMRequest, *, max_steps: int, printer: EventPrinter) -> int:
+    """Stream ``request`` through ``runtime``, printing each event; the exit code (1 if it ended in error)."""
+
+    async def stream() -> str:
+        reason = "unknown"
+        try:
+            async for event in runtime.stream(request, max_steps=max_steps):
+                printer(event)
+                if isinstance(event, Finish):
+                    reason = event.reason
+        finally:
+            await runtime.aclose()
+        return reason
+
+    return 1 if asyncio.run(stream()) == "error" else 0

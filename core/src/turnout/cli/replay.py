@@ -9,10 +9,9 @@ guard and the tools, exactly as when it was recorded.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
-from turnout.cli.render import EventPrinter
+from turnout.cli.render import EventPrinter, print_stream
 from turnout.config import load_config
 from turnout.errors import ConfigError
 from turnout.request import LLMRequest
@@ -63,18 +62,6 @@ def _replay(args: argparse.Namespace) -> int:
     transport = CassetteTransport(cassette, "replay")
     runtime = Runtime(native=bool(recorded.get("native")), config=config, transport=transport)
     printer = EventPrinter(as_json=args.json)
-
-    async def replay() -> str:
-        reason = "unknown"
-        try:
-            async for event in runtime.stream(request, max_steps=int(recorded.get("max_steps", 1))):
-                printer(event)
-                if event.type == "finish":
-                    reason = event.reason
-        finally:
-            await runtime.aclose()
-        return reason
-
-    reason = asyncio.run(replay())
+    code = print_stream(runtime, request, max_steps=int(recorded.get("max_steps", 1)), printer=printer)
     transport.verify()
-    return 1 if reason == "error" else 0
+    return code

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
-from turnout.cli.render import EventPrinter
+from turnout.cli.render import EventPrinter, print_stream
 from turnout.config import RuntimeFlags, load_config
 from turnout.request import Generation, LLMRequest, user
 from turnout.runtime import Runtime
@@ -73,18 +72,4 @@ def _run(args: argparse.Namespace) -> int:
         metadata = recording_metadata(request, native=native, max_steps=args.max_steps)
         transport = CassetteTransport(args.record, "record", metadata=metadata)
     runtime = runtime_from_args(args, transport=transport)
-    printer = EventPrinter(as_json=args.json)
-
-    async def stream() -> str:
-        reason = "unknown"
-        try:
-            async for event in runtime.stream(request, max_steps=args.max_steps):
-                printer(event)
-                if event.type == "finish":
-                    reason = event.reason
-        finally:
-            await runtime.aclose()
-        return reason
-
-    reason = asyncio.run(stream())
-    return 1 if reason == "error" else 0
+    return print_stream(runtime, request, max_steps=args.max_steps, printer=EventPrinter(as_json=args.json))
