@@ -215,3 +215,35 @@ def test_events_serialize_with_type_first_and_no_none_fields() -> None:
     lines = [json.dumps(e.model_dump(mode="json", exclude_none=True)) for e in events]
     assert lines[2] == '{"type": "text-delta", "id": "t", "text": "hi"}'
     assert all(line.startswith('{"type": ') for line in lines)
+
+
+def test_cancelling_the_consumer_signals_running_tools() -> None:
+    import threading
+    import time
+
+    started = threading.Event()
+    observed: list[bool] = []
+
+    def slow_lookup(ctx: ToolContext) -> str:
+        """Polls the cancellation signal like a long-running sync tool should."""
+        started.set()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not ctx.cancelled.is_set():
+            time.sleep(0.01)
+        observed.append(ctx.cancelled.is_set())
+        return "done"
+
+    plugin = ScriptedRuntime([call_step("slow_lookup", "{}")])
+    rt = runtime_with(plugin)
+    request = REQUEST.model_copy(update={"tools": [slow_lookup]})
+
+    async def run() -> None:
+        task = asyncio.create_task(rt.generate(request))
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run())
+    assert observed == [True]
