@@ -22,10 +22,9 @@ import sys
 import time
 
 import httpx2
-from bench_native import responses_body, serve_forever
-
 import turnout
 import turnout_native_openai.plugin as native_plugin
+from bench_native import responses_body, serve_forever
 
 IMPORT_TURNOUT = (
     "import sys, turnout; turnout.Runtime(); "
@@ -58,9 +57,7 @@ def bench_import(runs: int) -> None:
 
 def start_server(text_deltas: int) -> tuple[multiprocessing.Process, str]:
     ports: multiprocessing.Queue[int] = multiprocessing.Queue()
-    server = multiprocessing.Process(
-        target=serve_forever, args=(responses_body(text_deltas, 0), ports), daemon=True
-    )
+    server = multiprocessing.Process(target=serve_forever, args=(responses_body(text_deltas, 0), ports), daemon=True)
     server.start()
     return server, f"http://127.0.0.1:{ports.get(timeout=30)}"
 

@@ -100,7 +100,6 @@ def test_httpx2_request_log_lines_never_show_query_keys(caplog: pytest.LogCaptur
     import asyncio
 
     import httpx2
-
     from turnout.http import HTTPClient
     from turnout.wire import WireRequest
 

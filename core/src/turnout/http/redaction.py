@@ -6,7 +6,6 @@ These helpers are for diagnostics only; what goes on the wire is never altered.
 from __future__ import annotations
 
 import logging
-
 import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
