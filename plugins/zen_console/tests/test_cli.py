@@ -90,7 +90,13 @@ def test_login_prints_url_and_code_and_stores_a_private_account(
     assert main(["whoami"]) == 0
     whoami = capsys.readouterr().out
     assert "dev@example.com" in whoami and "Alpha (org_alpha)" in whoami and "valid for" in whoami
-    assert_no_secret(console.state, [logged_in, whoami, caplog.text])
+    code, accounts_json = run_json(["whoami", "--json"], capsys)
+    assert code == 0
+    assert [(a["email"], a["active"], a["org_id"]) for a in accounts_json] == [("dev@example.com", True, "org_alpha")]
+    assert accounts_json[0]["token_expires_in_s"] > 0
+    code, orgs_json = run_json(["orgs", "--json"], capsys)
+    assert code == 0 and {"id": "org_alpha", "name": "Alpha", "active": True} in orgs_json
+    assert_no_secret(console.state, [logged_in, whoami, json.dumps(accounts_json), caplog.text])
 
 
 def test_explain_chooses_native_openai_for_an_openai_package_zen_model(

@@ -19,7 +19,8 @@ write the whole cassette is scanned for secrets and nothing is written if any is
 - ``replay`` (default): every request must match a recorded one (method, URL, allow-listed
   headers, JSON body with keys sorted; other bodies as strings); there is no network transport
   at all, and an unmatched request raises ``CassetteMismatchError`` with a unified diff against
-  the closest recorded request;
+  the closest recorded request. ``match_on`` narrows what is compared, e.g. to replay a recording
+  made by another client, whose request body and headers are not yours;
 - ``record``: every request goes to the network and the cassette is rewritten from scratch;
 - ``auto``: replay what matches, record what is missing; refused when ``$CI`` is set.
 """
@@ -30,7 +31,7 @@ import base64
 import difflib
 import json
 import os
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +54,8 @@ __all__ = [
     "CassetteTransport",
     "CassetteUnplayedError",
     "Interaction",
+    "MATCH_ALL",
+    "MatchField",
     "Mode",
     "RecordedRequest",
     "RecordedResponse",
@@ -65,6 +68,12 @@ CASSETTE_VERSION = 1
 
 Mode: TypeAlias = Literal["replay", "record", "auto"]
 """How a ``CassetteTransport`` treats requests (see the module docstring)."""
+
+MatchField: TypeAlias = Literal["method", "url", "headers", "body"]
+"""A part of a request that matching compares."""
+
+MATCH_ALL: tuple[MatchField, ...] = ("method", "url", "headers", "body")
+"""The default: a request matches a recorded one when all four parts are equal."""
 
 _RECORD_HINT = "record it with `pytest --turnout-record` (or TURNOUT_RECORD=1)"
 _BINARY_TYPES = (
@@ -151,24 +160,32 @@ class RecordedRequest:
     def __repr__(self) -> str:
         return f"RecordedRequest({self.method} {self.url}, body: {len(self.body)} chars)"
 
-    def canonical(self) -> tuple[str, str, tuple[tuple[str, str], ...], str]:
-        """The form requests are matched by: JSON bodies with keys sorted, others as strings."""
-        return (
-            self.method.upper(),
-            self.url,
-            tuple(sorted(self.headers.items())),
-            _canonical_body(self.body),
-        )
+    def canonical(self, match_on: Collection[MatchField] = MATCH_ALL) -> tuple[object, ...]:
+        """The form requests are matched by: the ``match_on`` parts, in ``MATCH_ALL`` order, with
+        JSON bodies' keys sorted (other bodies as strings)."""
+        parts: dict[MatchField, object] = {
+            "method": self.method.upper(),
+            "url": self.url,
+            "headers": tuple(sorted(self.headers.items())),
+            "body": _canonical_body(self.body) if "body" in match_on else None,
+        }
+        return tuple(parts[name] for name in MATCH_ALL if name in match_on)
 
-    def readable(self) -> list[str]:
-        """Lines for a diff: request line, headers, blank line, body (JSON pretty-printed)."""
-        lines = [f"{self.method.upper()} {self.url}"]
-        lines += [f"{name}: {value}" for name, value in sorted(self.headers.items())]
-        lines.append("")
-        try:
-            lines += json.dumps(json.loads(self.body), indent=2, sort_keys=True, ensure_ascii=False).splitlines()
-        except ValueError:
-            lines += self.body.splitlines()
+    def readable(self, match_on: Collection[MatchField] = MATCH_ALL) -> list[str]:
+        """Lines for a diff of the ``match_on`` parts: request line, headers, blank line, body
+        (JSON pretty-printed)."""
+        request_line = " ".join(
+            part for name, part in (("method", self.method.upper()), ("url", self.url)) if name in match_on
+        )
+        lines = [request_line] if request_line else []
+        if "headers" in match_on:
+            lines += [f"{name}: {value}" for name, value in sorted(self.headers.items())]
+        if "body" in match_on:
+            lines.append("")
+            try:
+                lines += json.dumps(json.loads(self.body), indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+            except ValueError:
+                lines += self.body.splitlines()
         return lines
 
     def to_data(self) -> dict[str, Any]:
@@ -459,6 +476,11 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         used in replay mode. Responses are read in full while recording.
     :param metadata: extra metadata to store (e.g. ``{"provider": "openai", "tags": [...]}``).
     :param env: the environment for the secret scan and the CI check (default ``os.environ``).
+    :param match_on: the parts of a request compared when matching (default ``MATCH_ALL``:
+        method, URL, allow-listed headers and body). Narrow it to replay a recording made by
+        another client, e.g. ``("method", "url")``: identical requests are still answered in
+        recorded order, so a cassette of two turns answers the first request with the first
+        response and the second with the second.
     """
 
     def __init__(
@@ -470,9 +492,14 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         network: httpx2.AsyncBaseTransport | None = None,
         metadata: Mapping[str, Any] | None = None,
         env: Mapping[str, str] | None = None,
+        match_on: Iterable[MatchField] = MATCH_ALL,
     ) -> None:
         if mode not in ("replay", "record", "auto"):
             raise CassetteModeError(f"mode must be 'replay', 'record' or 'auto', got {mode!r}")
+        self.match_on: frozenset[MatchField] = frozenset(match_on)
+        """The parts of a request compared when matching."""
+        if not self.match_on or not self.match_on <= set(MATCH_ALL):
+            raise ValueError(f"match_on must be a non-empty subset of {MATCH_ALL}, got {sorted(self.match_on)}")
         self._env = os.environ if env is None else env
         if mode == "auto" and _truthy(self._env.get("CI")):
             raise CassetteModeError(
@@ -586,8 +613,10 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         )
 
     def _find(self, recorded: RecordedRequest) -> int | None:
-        wanted = recorded.canonical()
-        matches = [i for i, it in enumerate(self.cassette.interactions) if it.request.canonical() == wanted]
+        wanted = recorded.canonical(self.match_on)
+        matches = [
+            i for i, it in enumerate(self.cassette.interactions) if it.request.canonical(self.match_on) == wanted
+        ]
         for index in matches:
             if index not in self.played:
                 return index
@@ -601,14 +630,14 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         )
         if not cassette.interactions:
             return f"{head}\nThe cassette has no interactions; {_RECORD_HINT}."
-        sent = recorded.readable()
+        sent = recorded.readable(self.match_on)
         scored = [
-            (difflib.SequenceMatcher(None, it.request.readable(), sent).ratio(), -i, i)
+            (difflib.SequenceMatcher(None, it.request.readable(self.match_on), sent).ratio(), -i, i)
             for i, it in enumerate(cassette.interactions)
         ]
         _, _, closest = max(scored)
         diff = difflib.unified_diff(
-            cassette.interactions[closest].request.readable(),
+            cassette.interactions[closest].request.readable(self.match_on),
             sent,
             fromfile=f"recorded (interaction {closest})",
             tofile="sent",

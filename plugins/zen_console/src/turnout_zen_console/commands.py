@@ -8,6 +8,7 @@ terminals and ``--no-browser`` is not given); Ctrl-C while waiting leaves nothin
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 import webbrowser
@@ -41,9 +42,11 @@ def register_commands(cli: CLI) -> None:
         help="only print the URL and code; never open a browser",
     )
     cli.add_command("logout", help="forget the active console account", handler=logout_command)
-    cli.add_command("whoami", help="show the console accounts and the active org", handler=whoami_command)
+    whoami = cli.add_command("whoami", help="show the console accounts and the active org", handler=whoami_command)
+    whoami.add_argument("--json", action="store_true", help="print JSON (never the token)")
     orgs = cli.add_command("orgs", help="list the active account's orgs, or choose one", handler=orgs_command)
     orgs.add_argument("--use", metavar="ORG", help="make this org (id or name) the active one")
+    orgs.add_argument("--json", action="store_true", help="print JSON")
 
 
 def login_command(args: argparse.Namespace) -> int:
@@ -110,6 +113,20 @@ def whoami_command(args: argparse.Namespace) -> int:
     if active is None:
         print("Not logged in; run `turnout login`.")
         return 1
+    if args.json:
+        accounts = [
+            {
+                "server": account.server,
+                "user_id": account.user_id,
+                "email": account.email,
+                "active": account.key == active.key,
+                "org_id": account.org_id,
+                "token_expires_in_s": max(0, int(account.expires_at - time.time())),
+            }
+            for account in store.accounts()
+        ]
+        print(json.dumps(accounts, indent=2))
+        return 0
     print(f"Logged in as {active.label}")
     print(f"Active org: {_org_label(active)}" if active.org_id else "Active org: none")
     remaining = active.expires_at - time.time()
@@ -148,6 +165,9 @@ def orgs_command(args: argparse.Namespace) -> int:
         account = account.model_copy(update={"org_id": chosen.id})
         store.update(account)
         print(f"Active org: {_org_label(account)}")
+        return 0
+    if args.json:
+        print(json.dumps([{"id": o.id, "name": o.name, "active": o.id == account.org_id} for o in account.orgs]))
         return 0
     if not account.orgs:
         print(f"{account.label} has no orgs.")
