@@ -71,7 +71,7 @@ class PluginSet:
         self, plugin: object, name: str | None = None, *, distribution: str | None = None, version: str | None = None
     ) -> str:
         """Register a plugin object or module; raises ``PluginError`` if it breaks the contract."""
-        name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
+        name = str(name or getattr(plugin, "__name__", None) or type(plugin).__name__)
         if name in self.infos and self.infos[name].error is None:
             return name
         try:

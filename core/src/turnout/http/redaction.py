@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from typing import cast
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 __all__ = ["REDACTED", "redact_headers", "redact_text", "redact_url", "secrets_in_headers", "secrets_in_url"]
@@ -53,9 +54,15 @@ def _is_sensitive_name(name: str) -> bool:
     return name in _SENSITIVE_HEADERS or any(part in name for part in _SENSITIVE_NAME_PARTS)
 
 
+def _pairs(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> Iterable[tuple[str, str]]:
+    if isinstance(headers, Mapping):
+        return cast("Mapping[str, str]", headers).items()
+    return headers
+
+
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
     """A copy of ``headers`` with credentials (authorization, keys, cookies, org ids) redacted."""
-    items = headers.items() if isinstance(headers, Mapping) else headers
+    items = _pairs(headers)
     return {name: REDACTED if _is_sensitive_name(name) else value for name, value in items}
 
 
@@ -85,7 +92,7 @@ def redact_url(url: object) -> str:
 
 def secrets_in_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[str]:
     """The credential values in ``headers`` (whole values, and the token after a scheme)."""
-    items = headers.items() if isinstance(headers, Mapping) else headers
+    items = _pairs(headers)
     found: list[str] = []
     for name, value in items:
         if _is_sensitive_name(name) and value:

@@ -44,6 +44,7 @@ from turnout.testing.redaction import Redactor, SecretFinding, scan_for_secrets
 
 __all__ = [
     "CASSETTE_VERSION",
+    "MATCH_ALL",
     "Cassette",
     "CassetteError",
     "CassetteFormatError",
@@ -54,7 +55,6 @@ __all__ = [
     "CassetteTransport",
     "CassetteUnplayedError",
     "Interaction",
-    "MATCH_ALL",
     "MatchField",
     "Mode",
     "RecordedRequest",

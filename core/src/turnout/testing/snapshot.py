@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
@@ -54,7 +54,7 @@ def _ordered(value: Any, *, top: bool = False) -> Any:
 
 
 def _apply_matcher(value: Any, matcher: PropertyMatcher, path: PropertyPath) -> Any:
-    value = matcher(data=value, path=path)
+    value = cast(Any, matcher)(data=value, path=path)
     if isinstance(value, dict):
         return {k: _apply_matcher(v, matcher, (*path, (k, type(v)))) for k, v in value.items()}
     if isinstance(value, list):
@@ -65,7 +65,7 @@ def _apply_matcher(value: Any, matcher: PropertyMatcher, path: PropertyPath) -> 
 def event_lines(events: Iterable[Any], *, matcher: PropertyMatcher | None = None) -> str:
     """The JSONL text of a stream: one event per line, ``type`` first, keys sorted."""
     if hasattr(events, "events") and not isinstance(events, Mapping):
-        events = events.events  # a turnout.Response
+        events = cast(Any, events).events  # a turnout.Response
     lines = []
     for index, event in enumerate(events):
         data = _ordered(_event_data(event), top=True)
@@ -123,4 +123,4 @@ def normalize(
             data = pattern.sub(replacement, data)
         return data
 
-    return matcher
+    return cast(PropertyMatcher, matcher)

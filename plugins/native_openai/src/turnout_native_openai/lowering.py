@@ -157,7 +157,7 @@ def _include(options: Mapping[str, Any]) -> list[str]:
         raise UnsupportedRequestError(
             f"OpenAI option include must be a list of strings, got {include!r}"
         )
-    values = list(include or ())
+    values: list[str] = list(include or ())
     if options.get("includeEncryptedReasoning") is True and _ENCRYPTED_REASONING not in values:
         values.append(_ENCRYPTED_REASONING)
     return values
