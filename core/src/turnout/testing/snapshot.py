@@ -123,4 +123,4 @@ def normalize(
             data = pattern.sub(replacement, data)
         return data
 
-    return cast(PropertyMatcher, matcher)
+    return cast("PropertyMatcher", matcher)
