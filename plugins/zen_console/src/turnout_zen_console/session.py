@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from turnout.config import Config, ResolvedModel
 from turnout.errors import ConfigError
@@ -21,9 +22,10 @@ from turnout_zen_console.accounts import AccountStore
 from turnout_zen_console.anonymous import apply_anonymous_zen
 from turnout_zen_console.errors import ConsoleError
 from turnout_zen_console.headers import console_headers
-from turnout_zen_console.remote_config import apply_remote_config, load_remote_config
 from turnout_zen_console.server import origin
-from turnout_zen_console.tokens import TokenSource
+
+if TYPE_CHECKING:
+    from turnout_zen_console.tokens import TokenSource
 
 __all__ = ["TOKEN_ENV", "ConsoleSession", "open_session"]
 
@@ -66,6 +68,10 @@ def _login_session(config: Config, store: AccountStore) -> ConsoleSession | None
         account = store.active()
         if account is None:
             return None
+        # The console client (httpx2) loads only when someone is logged in.
+        from turnout_zen_console.remote_config import apply_remote_config, load_remote_config
+        from turnout_zen_console.tokens import TokenSource
+
         tokens = TokenSource(store, account.key)
         token = tokens.token()
     except ConsoleError as exc:
