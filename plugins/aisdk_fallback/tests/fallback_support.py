@@ -1,8 +1,9 @@
-"""Helpers for the fallback plugin's tests: a loopback HTTP server, configs, running requests.
+"""Helpers for the fallback plugin's tests: configs, running requests, replaying recordings.
 
 Requests run through ``turnout.Runtime`` (selection, lowering, header merge, the stream guard,
-host tools and the final ``finish``) against a stdlib HTTP server bound to 127.0.0.1 that
-replays a recorded body.
+host tools and the final ``finish``), either against a stdlib HTTP server bound to 127.0.0.1
+(``loopback_server``) or over the testing kit's ``CassetteTransport`` replaying a recording
+(``replay_recorded``): the SDK clients the fallback builds use the runtime's HTTP client either way.
 """
 
 from __future__ import annotations
@@ -16,9 +17,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx2
 import turnout
 from turnout.events import LLMEvent
+from turnout.testing.cassette import Cassette, CassetteTransport, Interaction, RecordedRequest, RecordedResponse
 from turnout_aisdk_fallback import plugin as fallback_plugin
+
+RECORDED_BASE_URL = "http://provider.test/v1"
+"""The base URL when replaying a recording: nothing listens there, the cassette answers."""
 
 
 def sse(*events: dict[str, Any], named: bool = True, done: bool = False) -> bytes:
@@ -129,3 +135,81 @@ def run_fallback(
             return list(response.events), response.runtime
 
     return asyncio.run(go())
+
+
+def recording(
+    body: bytes | str,
+    *,
+    status: int = 200,
+    content_type: str = "text/event-stream",
+    headers: dict[str, str] | None = None,
+) -> RecordedResponse:
+    """A recorded response (a stream by default)."""
+    text = body.decode() if isinstance(body, bytes) else body
+    return RecordedResponse(status, {"content-type": content_type, **(headers or {})}, text)
+
+
+class SentRequests(httpx2.AsyncBaseTransport):
+    """Keeps every request as sent (credentials included, unlike a cassette) and passes it on."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport, requests: list[httpx2.Request] | None = None) -> None:
+        self.inner = inner
+        self.requests: list[httpx2.Request] = [] if requests is None else requests
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        self.requests.append(request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@dataclass
+class Replayed:
+    """What a replayed request gave: the events, the runtime used, the HTTP requests sent."""
+
+    events: list[LLMEvent]
+    runtime: str | None
+    sent: list[httpx2.Request]
+
+    def sent_json(self, index: int = 0) -> Any:
+        """The JSON body of sent request ``index``."""
+        return json.loads(self.sent[index].content)
+
+
+def replay_recorded(
+    config: dict[str, Any],
+    request: turnout.LLMRequest,
+    url: str,
+    *responses: RecordedResponse,
+    plugins: tuple[Any, ...] = (fallback_plugin,),
+    native: bool | None = None,
+    sent: list[httpx2.Request] | None = None,
+) -> Replayed:
+    """Run ``request`` through a ``turnout.Runtime`` whose network is an in-memory cassette.
+
+    The cassette holds ``responses`` recorded by another client, each answering one ``POST url``
+    in order: the recordings' request bodies are not ours, so the kit matches on method and URL
+    only. A request elsewhere fails with the kit's diff, and so does a response nobody requested.
+    The requests sent are also appended to ``sent`` when given (to count them when the run raises).
+    """
+    cassette = Cassette("recording", [Interaction(RecordedRequest("POST", url), r) for r in responses])
+    transport = CassetteTransport(cassette, "replay", match_on=("method", "url"))
+    spy = SentRequests(transport, sent)
+
+    async def go() -> tuple[list[LLMEvent], str | None]:
+        async with turnout.Runtime(
+            native=native, config=config, plugins=plugins, load_entry_points=False, transport=spy
+        ) as runtime:
+            response = await runtime.generate(request)
+            return list(response.events), response.runtime
+
+    try:
+        events, runtime = asyncio.run(go())
+    except Exception as failure:
+        if transport.errors:  # the cassette's own error, however the SDK wrapped it
+            raise transport.errors[0] from failure
+        raise
+    transport.verify()
+    return Replayed(events, runtime, spy.requests)

@@ -6,9 +6,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx2
 import pytest
 import turnout
-from fallback_support import LoopbackServer, provider_config, run_fallback
+from fallback_support import (
+    RECORDED_BASE_URL,
+    LoopbackServer,
+    provider_config,
+    recording,
+    replay_recorded,
+    run_fallback,
+)
 from turnout import errors
 
 from testsupport import shared_files
@@ -24,24 +32,23 @@ _EXPECTED = {
 
 
 @pytest.mark.parametrize("path", ERRORS, ids=lambda p: p.name.removesuffix(".http.json"))
-def test_recorded_http_errors_raise_typed_errors(path: Path, loopback: LoopbackServer) -> None:
+def test_recorded_http_errors_raise_typed_errors(path: Path) -> None:
     recorded = json.loads(path.read_text(encoding="utf-8"))
     status = recorded["status"] or 429
     body = recorded.get("body_raw") or json.dumps(recorded["body"])
-    loopback.serve(
-        body.encode(),
-        status=status,
-        content_type="application/json",
-        headers={"x-should-retry": "false"},
+    response = recording(body, status=status, content_type="application/json", headers={"x-should-retry": "false"})
+    package, endpoint = (
+        ("@ai-sdk/anthropic", "messages") if "anthropic" in path.name else ("@ai-sdk/openai", "responses")
     )
-    package = "@ai-sdk/anthropic" if "anthropic" in path.name else "@ai-sdk/openai"
-    config = provider_config(loopback.base_url, package, provider="p")
+    config = provider_config(RECORDED_BASE_URL, package, provider="p")
+    request = turnout.LLMRequest(model="p/m", messages=[turnout.user("hi")])
+    sent: list[httpx2.Request] = []
     with pytest.raises(errors.ProviderHTTPError) as caught:
-        run_fallback(config, turnout.LLMRequest(model="p/m", messages=[turnout.user("hi")]))
+        replay_recorded(config, request, f"{RECORDED_BASE_URL}/{endpoint}", response, sent=sent)
     assert isinstance(caught.value, _EXPECTED[status])
     assert caught.value.status == status
     assert "test-key" not in str(caught.value) + caught.value.body
-    assert len(loopback.requests) == 1  # no SDK retry
+    assert len(sent) == 1  # no SDK retry
 
 
 def test_server_errors_are_retried_by_the_core_only(loopback: LoopbackServer) -> None:

@@ -1,7 +1,8 @@
 """Must-show 2: parity with the native runtime on every recorded OpenAI Responses stream.
 
-The same recording is served over loopback twice: once with the native flag on (the native
-runtime is chosen) and once with it off (the fallback is chosen, both plugins installed). Text,
+The same recording is replayed twice by the testing kit's ``CassetteTransport``: once with the
+native flag on (the native runtime is chosen) and once with it off (the fallback is chosen, both
+plugins installed). Text,
 client tool calls (name, id, arguments), provider-executed calls (id, name), usage and finish
 reason must be equal. Differences that
 are inherent to pydantic-ai are listed in ``INHERENT`` with the reason; those fixtures still run,
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 import turnout
-from fallback_support import LoopbackServer, provider_config, run_fallback
+from fallback_support import RECORDED_BASE_URL, provider_config, recording, replay_recorded
 from turnout.guard import check_events
 from turnout_aisdk_fallback import plugin as fallback_plugin
 from turnout_native_openai import plugin as native_plugin
@@ -85,15 +86,15 @@ def _outcome(events: list[turnout.LLMEvent]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("path", RESPONSES, ids=lambda p: p.stem)
-def test_fallback_matches_native(path: Path, loopback: LoopbackServer) -> None:
-    loopback.serve(path.read_bytes())
-    config = provider_config(loopback.base_url, "@ai-sdk/openai", provider="openai")
+def test_fallback_matches_native(path: Path) -> None:
+    config = provider_config(RECORDED_BASE_URL, "@ai-sdk/openai", provider="openai")
     request = turnout.LLMRequest(model="openai/gpt-test", messages=[turnout.user("hi")])
+    url, body = f"{RECORDED_BASE_URL}/responses", path.read_bytes()
     plugins = (native_plugin, fallback_plugin)
-    native_events, native_runtime = run_fallback(config, request, plugins=plugins, native=True)
-    fallback_events, fallback_runtime = run_fallback(config, request, plugins=plugins, native=False)
-    assert (native_runtime, fallback_runtime) == ("native-openai", "aisdk-fallback")
-    native, fallback = _outcome(native_events), _outcome(fallback_events)
+    through_native = replay_recorded(config, request, url, recording(body), plugins=plugins, native=True)
+    through_fallback = replay_recorded(config, request, url, recording(body), plugins=plugins, native=False)
+    assert (through_native.runtime, through_fallback.runtime) == ("native-openai", "aisdk-fallback")
+    native, fallback = _outcome(through_native.events), _outcome(through_fallback.events)
     differing = sorted(key for key in native if native[key] != fallback[key])
     if path.stem in INHERENT:
         aspect, _why = INHERENT[path.stem]

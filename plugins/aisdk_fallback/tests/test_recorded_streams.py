@@ -1,6 +1,7 @@
-"""Must-show 1: every recorded Chat Completions and Anthropic Messages stream, served over a
-loopback HTTP server to the fallback through ``turnout.Runtime``, passes ``check_events`` and
-matches what the recording says (text, client tool calls, usage, finish reason)."""
+"""Must-show 1: every recorded Chat Completions and Anthropic Messages stream, replayed to the
+fallback through ``turnout.Runtime`` by the testing kit's ``CassetteTransport`` (the SDK clients
+use the runtime's HTTP client), passes ``check_events`` and matches what the recording says
+(text, client tool calls, usage, finish reason)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 import turnout
 from fallback_recordings import Expected, anthropic_expected, chat_expected
-from fallback_support import LoopbackServer, provider_config, run_fallback
+from fallback_support import RECORDED_BASE_URL, provider_config, recording, replay_recorded
 from turnout.guard import check_events
 
 from testsupport import shared_files, shared_path
@@ -42,29 +43,31 @@ def _check(events: list[turnout.LLMEvent], runtime: str | None, expected: Expect
 
 
 @pytest.mark.parametrize("path", CHAT, ids=lambda p: p.stem)
-def test_chat_completions_stream(path: Path, loopback: LoopbackServer) -> None:
-    loopback.serve(path.read_bytes())
-    config = provider_config(loopback.base_url, "@ai-sdk/openai-compatible", provider="local")
-    events, runtime = run_fallback(config, turnout.LLMRequest(model="local/some-model", messages=[turnout.user("hi")]))
-    _check(events, runtime, chat_expected(path))
-    (request,) = loopback.requests
-    assert request.path == "/v1/chat/completions"
-    assert request.headers["authorization"] == "Bearer test-key"
-    assert request.body["model"] == "some-model" and request.body["stream"] is True
+def test_chat_completions_stream(path: Path) -> None:
+    config = provider_config(RECORDED_BASE_URL, "@ai-sdk/openai-compatible", provider="local")
+    request = turnout.LLMRequest(model="local/some-model", messages=[turnout.user("hi")])
+    url = f"{RECORDED_BASE_URL}/chat/completions"
+    replayed = replay_recorded(config, request, url, recording(path.read_bytes()))
+    _check(replayed.events, replayed.runtime, chat_expected(path))
+    (sent,) = replayed.sent
+    assert str(sent.url) == url
+    assert sent.headers["authorization"] == "Bearer test-key"
+    body = replayed.sent_json()
+    assert body["model"] == "some-model" and body["stream"] is True
 
 
 @pytest.mark.parametrize("path", ANTHROPIC, ids=lambda p: p.stem)
-def test_anthropic_messages_stream(path: Path, loopback: LoopbackServer) -> None:
-    loopback.serve(path.read_bytes())
-    config = provider_config(loopback.base_url, "@ai-sdk/anthropic", provider="anthropic")
+def test_anthropic_messages_stream(path: Path) -> None:
+    config = provider_config(RECORDED_BASE_URL, "@ai-sdk/anthropic", provider="anthropic")
     request = turnout.LLMRequest(model="anthropic/claude-x", messages=[turnout.user("hi")])
-    events, runtime = run_fallback(config, request)
-    _check(events, runtime, anthropic_expected(path))
-    (sent,) = loopback.requests
-    assert sent.path == "/v1/messages"
+    url = f"{RECORDED_BASE_URL}/messages"
+    replayed = replay_recorded(config, request, url, recording(path.read_bytes()))
+    _check(replayed.events, replayed.runtime, anthropic_expected(path))
+    (sent,) = replayed.sent
+    assert str(sent.url) == url
     # The key reaches the server (anthropic SDK 2.x sends it as a bearer token).
     assert "test-key" in (
         sent.headers.get("x-api-key"),
         sent.headers.get("authorization", "").removeprefix("Bearer "),
     )
-    assert sent.body["model"] == "claude-x"
+    assert replayed.sent_json()["model"] == "claude-x"

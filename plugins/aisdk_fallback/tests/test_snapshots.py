@@ -1,7 +1,7 @@
 """Must-show 3: syrupy JSONL snapshots (one event per line) of representative fallback streams.
 
 The streams are small hand-written provider bodies (no recorded data is copied into the repo),
-served over loopback and run through ``turnout.Runtime``.
+replayed by the testing kit's ``CassetteTransport`` through ``turnout.Runtime``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import turnout
-from fallback_support import LoopbackServer, provider_config, run_fallback, sse
+from fallback_support import RECORDED_BASE_URL, provider_config, recording, replay_recorded, sse
 
 
 def _chat_chunk(
@@ -240,18 +240,20 @@ ANTHROPIC_OVERLOADED = sse(
 )
 
 CASES = {
-    "chat-text-parallel-tools-malformed-args": (CHAT_TOOLS, "@ai-sdk/openai-compatible"),
-    "anthropic-thinking-signature-tool-use": (ANTHROPIC_THINKING_TOOL, "@ai-sdk/anthropic"),
-    "responses-encrypted-reasoning-tool-call": (RESPONSES_REASONING_TOOL, "@ai-sdk/openai"),
-    "anthropic-in-stream-error": (ANTHROPIC_OVERLOADED, "@ai-sdk/anthropic"),
+    "chat-text-parallel-tools-malformed-args": (CHAT_TOOLS, "@ai-sdk/openai-compatible", "chat/completions"),
+    "anthropic-thinking-signature-tool-use": (ANTHROPIC_THINKING_TOOL, "@ai-sdk/anthropic", "messages"),
+    "responses-encrypted-reasoning-tool-call": (RESPONSES_REASONING_TOOL, "@ai-sdk/openai", "responses"),
+    "anthropic-in-stream-error": (ANTHROPIC_OVERLOADED, "@ai-sdk/anthropic", "messages"),
 }
+"""Case → (the provider's stream, the package, the endpoint it is sent to)."""
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_event_stream_snapshot(case: str, loopback: LoopbackServer, event_snapshot: Any) -> None:
-    body, package = CASES[case]
-    loopback.serve(body)
-    config = provider_config(loopback.base_url, package)
-    events, runtime = run_fallback(config, turnout.LLMRequest(model="p/m", messages=[turnout.user("hi")]))
-    assert runtime == "aisdk-fallback"
-    assert events == event_snapshot
+def test_event_stream_snapshot(case: str, event_snapshot: Any) -> None:
+    body, package, endpoint = CASES[case]
+    config = provider_config(RECORDED_BASE_URL, package)
+    request = turnout.LLMRequest(model="p/m", messages=[turnout.user("hi")])
+    replayed = replay_recorded(config, request, f"{RECORDED_BASE_URL}/{endpoint}", recording(body))
+    assert replayed.runtime == "aisdk-fallback"
+    assert len(replayed.sent) == 1
+    assert replayed.events == event_snapshot

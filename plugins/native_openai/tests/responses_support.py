@@ -1,4 +1,5 @@
-"""Helpers for the native OpenAI plugin's tests: recorded streams, replay through ``Runtime``.
+"""Helpers for the native OpenAI plugin's tests: recorded streams replayed through ``Runtime``
+over the testing kit's ``CassetteTransport``.
 
 Imported by the tests as ``plugins.native_openai.tests.responses_support``.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import turnout_native_openai.plugin as native_plugin
 from turnout.events import LLMEvent
 from turnout.request import LLMRequest, user
 from turnout.runtime import Runtime
+from turnout.testing.cassette import Cassette, CassetteTransport, Interaction, RecordedRequest, RecordedResponse
 
 from testsupport import shared_files
 
@@ -28,9 +30,39 @@ RECORDED_STREAMS = shared_files(RESPONSES_DIR, "*.sse")
 """Every recorded Responses stream (empty without ../shared; ``recorded_dir`` reports that)."""
 
 
-def sse_response(body: bytes) -> httpx2.Response:
-    """A 200 ``text/event-stream`` response with ``body``."""
-    return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+RESPONSES_URL = "https://api.openai.com/v1/responses"
+"""Where the native runtime sends a request to the built-in ``openai`` provider."""
+
+
+def sse_recording(body: bytes | str) -> RecordedResponse:
+    """A recorded 200 ``text/event-stream`` response with ``body``."""
+    text = body.decode() if isinstance(body, bytes) else body
+    return RecordedResponse(200, {"content-type": "text/event-stream"}, text)
+
+
+def foreign_cassette(name: str, *responses: RecordedResponse) -> Cassette:
+    """An in-memory cassette of responses another client recorded, one per ``POST /v1/responses``.
+
+    Their request bodies are not ours, so ``replay`` matches on method and URL only and answers
+    in recorded order; the kit still fails on a request to another URL and on unplayed responses.
+    """
+    return Cassette(name, [Interaction(RecordedRequest("POST", RESPONSES_URL), r) for r in responses])
+
+
+class SentRequests(httpx2.AsyncBaseTransport):
+    """Keeps every request as sent (credentials included, unlike a cassette) and passes it on."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.requests: list[httpx2.Request] = []
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        self.requests.append(request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 def default_request(**changes: Any) -> LLMRequest:
@@ -44,16 +76,21 @@ async def collect(events: AsyncIterator[LLMEvent]) -> list[LLMEvent]:
 
 
 def replay(
-    handler: Callable[[httpx2.Request], httpx2.Response],
+    cassette: Cassette,
     request: LLMRequest | None = None,
     *,
     max_steps: int = 1,
     no_retry: bool = False,
-) -> list[LLMEvent]:
-    """Run ``request`` through ``Runtime.stream`` (native on, this plugin only) over ``handler``.
+) -> tuple[list[LLMEvent], list[httpx2.Request]]:
+    """Run ``request`` through ``Runtime.stream`` (native on, this plugin only) over ``cassette``.
 
-    ``no_retry`` turns the core's HTTP retries off, for error statuses it would otherwise retry.
+    Returns the events and the requests the runtime sent. The cassette is replayed by the kit's
+    ``CassetteTransport`` (matching on method and URL); a mismatch, or a recorded response
+    nobody requested, fails. ``no_retry`` turns the core's HTTP retries off, for error statuses
+    it would otherwise retry.
     """
+    transport = CassetteTransport(cassette, "replay", match_on=("method", "url"))
+    sent = SentRequests(transport)
 
     async def run() -> list[LLMEvent]:
         from turnout.http import RetryPolicy
@@ -63,26 +100,25 @@ def replay(
             config=CONFIG,
             plugins=[native_plugin],
             load_entry_points=False,
-            transport=httpx2.MockTransport(handler),
+            transport=sent,
             retry=RetryPolicy(max_retries=0) if no_retry else None,
         )
         async with runtime:
             return await collect(runtime.stream(request or default_request(), max_steps=max_steps))
 
-    return asyncio.run(run())
+    try:
+        events = asyncio.run(run())
+    except Exception as failure:
+        if transport.errors:  # the cassette's own error, however the runtime wrapped it
+            raise transport.errors[0] from failure
+        raise
+    transport.verify()
+    return events, sent.requests
 
 
-def replay_body(
-    body: bytes, request: LLMRequest | None = None
-) -> tuple[list[LLMEvent], list[httpx2.Request]]:
-    """Replay one recorded body; also returns the requests the runtime sent."""
-    sent: list[httpx2.Request] = []
-
-    def handler(http_request: httpx2.Request) -> httpx2.Response:
-        sent.append(http_request)
-        return sse_response(body)
-
-    return replay(handler, request), sent
+def replay_body(body: bytes, request: LLMRequest | None = None) -> tuple[list[LLMEvent], list[httpx2.Request]]:
+    """Replay one recorded stream; also returns the requests the runtime sent."""
+    return replay(foreign_cassette("recorded-stream", sse_recording(body)), request)
 
 
 def sse_payloads(body: str) -> list[dict[str, Any]]:

@@ -6,25 +6,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 from turnout import errors
+from turnout.testing.cassette import RecordedResponse
 from turnout_native_openai.stream import finish_reason, usage_from_response
 
-from plugins.native_openai.tests.responses_support import replay
+from plugins.native_openai.tests.responses_support import foreign_cassette, replay
 from testsupport import shared_files, shared_path
 
 NONSTREAM = shared_files("fixtures/real/openai-responses-nonstream", "*.http.json")
-OPENAI_ERRORS = [
-    path for path in shared_files("fixtures/real/errors", "*.http.json") if "openai" in path.name
-]
+OPENAI_ERRORS = [path for path in shared_files("fixtures/real/errors", "*.http.json") if "openai" in path.name]
 
 
 def test_fixture_directories_are_present() -> None:
-    assert (
-        sorted(shared_path("fixtures", "real", "openai-responses-nonstream").glob("*.http.json"))
-        == NONSTREAM
-    )
+    assert sorted(shared_path("fixtures", "real", "openai-responses-nonstream").glob("*.http.json")) == NONSTREAM
     assert OPENAI_ERRORS
 
 
@@ -66,21 +61,17 @@ def _expected_error(status: int, body: dict[str, Any]) -> type[errors.ProviderHT
     return errors.ProviderServerError
 
 
-@pytest.mark.parametrize(
-    "path", OPENAI_ERRORS, ids=lambda path: path.name.removesuffix(".http.json")
-)
+@pytest.mark.parametrize("path", OPENAI_ERRORS, ids=lambda path: path.name.removesuffix(".http.json"))
 def test_recorded_error_bodies_raise_typed_errors_through_the_native_runtime(path: Path) -> None:
     recorded = json.loads(path.read_text())
     # The quota body was recorded without its status; OpenAI sends it with 429.
     status = recorded["status"] or 429
     content = recorded.get("body_raw") or json.dumps(recorded["body"])
     headers = {"content-type": "application/json", **recorded["headers"]}
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(status, headers=headers, content=content.encode())
+    cassette = foreign_cassette(path.stem, RecordedResponse(status, headers, content))
 
     with pytest.raises(errors.ProviderHTTPError) as caught:
-        replay(handler, no_retry=True)
+        replay(cassette, no_retry=True)
     assert type(caught.value) is _expected_error(status, recorded["body"])
     assert caught.value.status == status
     assert "sk-test" not in str(caught.value) and "sk-test" not in caught.value.body
@@ -112,12 +103,9 @@ def test_recorded_error_bodies_raise_typed_errors_through_the_native_runtime(pat
 def test_status_classes_map_to_typed_errors(
     status: int, headers: dict[str, str], body: dict[str, Any], expected: type[Exception]
 ) -> None:
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(
-            status, headers={"content-type": "application/json", **headers}, json=body
-        )
+    response = RecordedResponse(status, {"content-type": "application/json", **headers}, json.dumps(body))
 
     with pytest.raises(expected) as caught:
-        replay(handler, no_retry=True)
+        replay(foreign_cassette(f"status-{status}", response), no_retry=True)
     if expected is errors.RateLimitError:
         assert caught.value.retry_after == 7  # type: ignore[attr-defined]
