@@ -14,6 +14,7 @@ from turnout.sse import aiter_sse
 from turnout_native_openai.stream import parse_responses_stream
 
 from plugins.native_openai.tests.responses_support import RECORDED_STREAMS, chunks_at, dump_events
+from testsupport import shared_path
 
 SMALL = "vercel-ai__azure-tool-call.1.sse"  # function call + text in under 7 KB
 
@@ -24,9 +25,7 @@ async def _chunks(chunks: Sequence[bytes]) -> AsyncIterator[bytes]:
 
 
 async def parse_chunks(chunks: Sequence[bytes]) -> list[dict[str, object]]:
-    return dump_events(
-        [event async for event in parse_responses_stream(aiter_sse(_chunks(chunks)))]
-    )
+    return dump_events([event async for event in parse_responses_stream(aiter_sse(_chunks(chunks)))])
 
 
 def events_for(chunks: Sequence[bytes]) -> list[dict[str, object]]:
@@ -47,13 +46,9 @@ def test_every_single_cut_and_byte_by_byte_give_the_same_events(recorded_dir: Pa
 
 
 @pytest.mark.parametrize("path", RECORDED_STREAMS, ids=lambda path: path.stem)
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_random_chunkings_of_every_recording_give_the_same_events(
-    path: Path, data: st.DataObject
-) -> None:
+def test_random_chunkings_of_every_recording_give_the_same_events(path: Path, data: st.DataObject) -> None:
     body = path.read_bytes()
     cuts = data.draw(st.lists(st.integers(min_value=1, max_value=len(body) - 1), max_size=40))
     assert events_for(chunks_at(body, cuts)) == events_for([body])
@@ -62,9 +57,7 @@ def test_random_chunkings_of_every_recording_give_the_same_events(
 @settings(max_examples=40, deadline=None)
 @given(cut=st.integers(min_value=0, max_value=10_000))
 def test_a_stream_cut_before_its_terminal_event_never_succeeds(cut: int) -> None:
-    body = (Path(RECORDED_STREAMS[0]).parent / SMALL).read_bytes() if RECORDED_STREAMS else b""
-    if not body:
-        pytest.skip("../shared is absent")
+    body = shared_path("fixtures", "real", "openai-responses", SMALL).read_bytes()
     terminal_at = body.index(b"event: response.completed")
     truncated = body[: cut % terminal_at]
     with pytest.raises(StreamDecodeError, match="ended before"):
