@@ -1,4 +1,4 @@
-"""A loopback HTTP server for tests: answers each POST with the next canned body."""
+"""Loopback HTTP servers for tests: 127.0.0.1, an ephemeral port, a thread, shut down on exit."""
 
 from __future__ import annotations
 
@@ -7,6 +7,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@contextmanager
+def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on 127.0.0.1 in a thread; yields the origin (``http://127.0.0.1:<port>``)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 @dataclass
@@ -20,7 +35,7 @@ class Served:
 
 @contextmanager
 def serve_sse(bodies: list[bytes]) -> Iterator[Served]:
-    """Serve ``bodies`` (SSE, one per POST, the last repeated) on 127.0.0.1; stops on exit."""
+    """Answer each POST with the next of ``bodies`` (SSE; the last one repeats)."""
     served = Served(url="", bodies=bodies)
 
     class Handler(BaseHTTPRequestHandler):
@@ -37,13 +52,6 @@ def serve_sse(bodies: list[bytes]) -> Iterator[Served]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    served.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(Handler) as origin:
+        served.url = origin
         yield served
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)

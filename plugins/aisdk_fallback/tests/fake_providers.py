@@ -17,13 +17,14 @@ Requests need the placeholder key ``test-key`` (bearer token, or ``x-api-key`` f
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import turnout
+
+from testsupport.loopback import serve
 
 API_KEY = "test-key"
 """The only key the fake accepts (a placeholder, never a real credential)."""
@@ -287,12 +288,5 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def fake_provider_server() -> Iterator[str]:
     """Serve both fakes on 127.0.0.1 (a free port) in a thread; yields the base URL (``.../v1``)."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serve(_Handler) as origin:
+        yield f"{origin}/v1"

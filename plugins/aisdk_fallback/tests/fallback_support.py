@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +21,8 @@ import turnout
 from turnout.events import LLMEvent
 from turnout.testing.cassette import Cassette, CassetteTransport, Interaction, RecordedRequest, RecordedResponse
 from turnout_aisdk_fallback import plugin as fallback_plugin
+
+from testsupport.loopback import serve
 
 RECORDED_BASE_URL = "http://provider.test/v1"
 """The base URL when replaying a recording: nothing listens there, the cassette answers."""
@@ -100,17 +101,9 @@ def loopback_server() -> Iterator[LoopbackServer]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serve(Handler) as origin:
+        state.port = int(origin.rsplit(":", 1)[1])
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def provider_config(base_url: str, package: str, provider: str = "p", **extra: Any) -> dict[str, Any]:
