@@ -34,6 +34,57 @@ def sse(*events: dict[str, Any], named: bool = True, done: bool = False) -> byte
     return ("".join(frames) + ("data: [DONE]\n\n" if done else "")).encode()
 
 
+AnthropicBlock = tuple[dict[str, Any], list[dict[str, Any]]]
+"""One Anthropic content block: its ``content_block_start`` body and its deltas."""
+
+
+def anthropic_text(*chunks: str) -> AnthropicBlock:
+    """A text block streamed in ``chunks``."""
+    return {"type": "text", "text": ""}, [{"type": "text_delta", "text": c} for c in chunks]
+
+
+def anthropic_thinking(*chunks: str, signature: str) -> AnthropicBlock:
+    """A thinking block streamed in ``chunks``, closed by its signature."""
+    deltas = [{"type": "thinking_delta", "thinking": c} for c in chunks]
+    return {"type": "thinking", "thinking": ""}, [*deltas, {"type": "signature_delta", "signature": signature}]
+
+
+def anthropic_tool_use(call_id: str, name: str, *partial_json: str) -> AnthropicBlock:
+    """A tool_use block whose input arrives as ``partial_json`` fragments."""
+    start = {"type": "tool_use", "id": call_id, "name": name, "input": {}}
+    return start, [{"type": "input_json_delta", "partial_json": p} for p in partial_json]
+
+
+def anthropic_message_start(usage: dict[str, int], model: str = "claude-x") -> dict[str, Any]:
+    """The ``message_start`` event of an Anthropic Messages stream."""
+    message = {
+        "id": "msg_01",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [],
+        "stop_reason": None,
+        "usage": usage,
+    }
+    return {"type": "message_start", "message": message}
+
+
+def anthropic_stream(
+    *blocks: AnthropicBlock, usage: dict[str, int], stop_reason: str, output_tokens: int, model: str = "claude-x"
+) -> bytes:
+    """A whole Anthropic Messages SSE body: message start, each block, the final delta and stop."""
+    events = [anthropic_message_start(usage, model)]
+    for index, (start, deltas) in enumerate(blocks):
+        events.append({"type": "content_block_start", "index": index, "content_block": start})
+        events += [{"type": "content_block_delta", "index": index, "delta": delta} for delta in deltas]
+        events.append({"type": "content_block_stop", "index": index})
+    events.append(
+        {"type": "message_delta", "delta": {"stop_reason": stop_reason}, "usage": {"output_tokens": output_tokens}}
+    )
+    events.append({"type": "message_stop"})
+    return sse(*events)
+
+
 @dataclass
 class Recorded:
     """One request the loopback server received."""

@@ -9,35 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fallback_support import LoopbackServer, sse
+from fallback_support import LoopbackServer, anthropic_stream, anthropic_text
 
 TURNOUT = Path(sys.executable).parent / "turnout"
 
-_MESSAGE = {
-    "id": "msg_01",
-    "type": "message",
-    "role": "assistant",
-    "model": "claude-x",
-    "content": [],
-    "stop_reason": None,
-    "usage": {"input_tokens": 9, "output_tokens": 1},
-}
-HELLO = sse(
-    {"type": "message_start", "message": _MESSAGE},
-    {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-    {
-        "type": "content_block_delta",
-        "index": 0,
-        "delta": {"type": "text_delta", "text": "Hello from "},
-    },
-    {
-        "type": "content_block_delta",
-        "index": 0,
-        "delta": {"type": "text_delta", "text": "the fallback."},
-    },
-    {"type": "content_block_stop", "index": 0},
-    {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 6}},
-    {"type": "message_stop"},
+HELLO = anthropic_stream(
+    anthropic_text("Hello from ", "the fallback."),
+    usage={"input_tokens": 9, "output_tokens": 1},
+    stop_reason="end_turn",
+    output_tokens=6,
 )
 
 

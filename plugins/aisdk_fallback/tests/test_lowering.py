@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 import turnout
-from fallback_support import LoopbackServer, provider_config, run_fallback, sse
+from fallback_support import (
+    LoopbackServer,
+    anthropic_stream,
+    anthropic_text,
+    anthropic_thinking,
+    provider_config,
+    run_fallback,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic_ai import messages as pai
@@ -145,38 +152,13 @@ def test_media_bytes_survive_every_encoding(data: bytes, form: str) -> None:
     assert wire.payload.messages[0].parts[0].content[1].data == data
 
 
-_MESSAGE = {
-    "id": "msg_01",
-    "type": "message",
-    "role": "assistant",
-    "model": "c",
-    "content": [],
-    "stop_reason": None,
-    "usage": {"input_tokens": 3, "output_tokens": 1},
-}
-_THINKING = sse(
-    {"type": "message_start", "message": _MESSAGE},
-    {
-        "type": "content_block_start",
-        "index": 0,
-        "content_block": {"type": "thinking", "thinking": ""},
-    },
-    {
-        "type": "content_block_delta",
-        "index": 0,
-        "delta": {"type": "thinking_delta", "thinking": "Hmm."},
-    },
-    {
-        "type": "content_block_delta",
-        "index": 0,
-        "delta": {"type": "signature_delta", "signature": "sig-9"},
-    },
-    {"type": "content_block_stop", "index": 0},
-    {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
-    {"type": "content_block_delta", "index": 1, "delta": {"type": "text_delta", "text": "Yes."}},
-    {"type": "content_block_stop", "index": 1},
-    {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 4}},
-    {"type": "message_stop"},
+_THINKING = anthropic_stream(
+    anthropic_thinking("Hmm.", signature="sig-9"),
+    anthropic_text("Yes."),
+    usage={"input_tokens": 3, "output_tokens": 1},
+    stop_reason="end_turn",
+    output_tokens=4,
+    model="c",
 )
 
 

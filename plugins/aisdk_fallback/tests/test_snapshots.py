@@ -10,7 +10,18 @@ from typing import Any
 
 import pytest
 import turnout
-from fallback_support import RECORDED_BASE_URL, provider_config, recording, replay_recorded, sse
+from fallback_support import (
+    RECORDED_BASE_URL,
+    anthropic_message_start,
+    anthropic_stream,
+    anthropic_text,
+    anthropic_thinking,
+    anthropic_tool_use,
+    provider_config,
+    recording,
+    replay_recorded,
+    sse,
+)
 
 
 def _chat_chunk(
@@ -58,63 +69,19 @@ CHAT_TOOLS = sse(
     done=True,
 )
 
-_MESSAGE = {
-    "id": "msg_01",
-    "type": "message",
-    "role": "assistant",
-    "model": "claude-x",
-    "content": [],
-    "stop_reason": None,
-    "usage": {
-        "input_tokens": 10,
-        "cache_read_input_tokens": 100,
-        "cache_creation_input_tokens": 5,
-        "output_tokens": 1,
-    },
+_ANTHROPIC_USAGE = {
+    "input_tokens": 10,
+    "cache_read_input_tokens": 100,
+    "cache_creation_input_tokens": 5,
+    "output_tokens": 1,
 }
-ANTHROPIC_THINKING_TOOL = sse(
-    {"type": "message_start", "message": _MESSAGE},
-    {
-        "type": "content_block_start",
-        "index": 0,
-        "content_block": {"type": "thinking", "thinking": ""},
-    },
-    {
-        "type": "content_block_delta",
-        "index": 0,
-        "delta": {"type": "thinking_delta", "thinking": "Need weather."},
-    },
-    {
-        "type": "content_block_delta",
-        "index": 0,
-        "delta": {"type": "signature_delta", "signature": "sig-123"},
-    },
-    {"type": "content_block_stop", "index": 0},
-    {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
-    {
-        "type": "content_block_delta",
-        "index": 1,
-        "delta": {"type": "text_delta", "text": "Let me look."},
-    },
-    {"type": "content_block_stop", "index": 1},
-    {
-        "type": "content_block_start",
-        "index": 2,
-        "content_block": {"type": "tool_use", "id": "toolu_1", "name": "weather", "input": {}},
-    },
-    {
-        "type": "content_block_delta",
-        "index": 2,
-        "delta": {"type": "input_json_delta", "partial_json": '{"city"'},
-    },
-    {
-        "type": "content_block_delta",
-        "index": 2,
-        "delta": {"type": "input_json_delta", "partial_json": ': "Oslo"}'},
-    },
-    {"type": "content_block_stop", "index": 2},
-    {"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 30}},
-    {"type": "message_stop"},
+ANTHROPIC_THINKING_TOOL = anthropic_stream(
+    anthropic_thinking("Need weather.", signature="sig-123"),
+    anthropic_text("Let me look."),
+    anthropic_tool_use("toolu_1", "weather", '{"city"', ': "Oslo"}'),
+    usage=_ANTHROPIC_USAGE,
+    stop_reason="tool_use",
+    output_tokens=30,
 )
 
 _RESPONSE = {
@@ -233,7 +200,7 @@ RESPONSES_REASONING_TOOL = sse(
 )
 
 ANTHROPIC_OVERLOADED = sse(
-    {"type": "message_start", "message": _MESSAGE},
+    anthropic_message_start(_ANTHROPIC_USAGE),
     {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
     {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Partial"}},
     {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
