@@ -22,7 +22,6 @@ from turnout.request import (
     TextPart,
     ToolCallPart,
     ToolResultPart,
-    ToolResultValue,
 )
 
 __all__ = ["AssistantMessageBuilder", "tool_results_message"]
@@ -95,8 +94,6 @@ class AssistantMessageBuilder:
 def tool_results_message(events: list[ToolError | ToolResult]) -> Message:
     """The tool message answering a step's client tool calls."""
     parts: list[Part] = [
-        ToolResultPart(id=e.id, name=e.name, result=ToolResultValue.model_validate(e.result.model_dump()))
-        for e in events
-        if isinstance(e, ToolResult)
+        ToolResultPart(id=e.id, name=e.name, result=e.result) for e in events if isinstance(e, ToolResult)
     ]
     return Message(role="tool", content=parts)

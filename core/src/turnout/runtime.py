@@ -14,6 +14,7 @@ from turnout.errors import PluginError, TurnoutError, UnsupportedRequestError
 from turnout.events import LLMEvent, Response, ToolResult
 from turnout.guard import StreamGuard
 from turnout.history import AssistantMessageBuilder, tool_results_message
+from turnout.http.redaction import is_credential_header
 from turnout.plugins import PluginSet, allowed_from_env, call_isolated
 from turnout.request import LLMRequest, ToolResultValue
 from turnout.selection import Selection, Verdict, choose
@@ -28,17 +29,6 @@ if TYPE_CHECKING:
 __all__ = ["Runtime"]
 
 logger = logging.getLogger("turnout.selection")
-
-CREDENTIAL_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key", "x-org-id", "cookie"}
-)
-"""Header names that carry credentials: sent only to the model's own host."""
-
-
-def is_credential_header(name: str) -> bool:
-    """True for headers that carry credentials (see ``CREDENTIAL_HEADERS``, plus ``*token*``/``*secret*``)."""
-    lowered = name.lower()
-    return lowered in CREDENTIAL_HEADERS or "token" in lowered or "secret" in lowered
 
 
 class Runtime:

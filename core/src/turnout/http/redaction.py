@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import cast
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-__all__ = ["REDACTED", "redact_headers", "redact_text", "redact_url", "secrets_in_headers", "secrets_in_url"]
+__all__ = ["REDACTED", "is_credential_header", "redact_headers", "redact_text", "redact_url", "secrets_in_headers", "secrets_in_url"]
 
 REDACTED = "[REDACTED]"
 """What a redacted value is replaced with."""
@@ -49,7 +49,8 @@ _SECRET_PATTERNS = (
 )
 
 
-def _is_sensitive_name(name: str) -> bool:
+def is_credential_header(name: str) -> bool:
+    """True for header names that carry credentials (authorization, keys, tokens, cookies, org ids)."""
     name = name.lower()
     return name in _SENSITIVE_HEADERS or any(part in name for part in _SENSITIVE_NAME_PARTS)
 
@@ -63,7 +64,7 @@ def _pairs(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> Iterable[t
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
     """A copy of ``headers`` with credentials (authorization, keys, cookies, org ids) redacted."""
     items = _pairs(headers)
-    return {name: REDACTED if _is_sensitive_name(name) else value for name, value in items}
+    return {name: REDACTED if is_credential_header(name) else value for name, value in items}
 
 
 def _is_sensitive_query_name(name: str) -> bool:
@@ -95,7 +96,7 @@ def secrets_in_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -
     items = _pairs(headers)
     found: list[str] = []
     for name, value in items:
-        if _is_sensitive_name(name) and value:
+        if is_credential_header(name) and value:
             found.append(value)
             scheme, _, token = value.partition(" ")
             if token and scheme.isalpha():
