@@ -115,10 +115,6 @@ class PluginSet:
                     error=message,
                 )
 
-    def name_of(self, plugin: object) -> str:
-        """The registration name of a plugin object."""
-        return self.manager.get_name(plugin) or repr(plugin)
-
     def implementations(self, hook_name: str) -> list[pluggy.HookImpl]:
         """The implementations of one hook, in call order."""
         return list(reversed(getattr(self.manager.hook, hook_name).get_hookimpls()))
