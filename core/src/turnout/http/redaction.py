@@ -11,7 +11,15 @@ from collections.abc import Iterable, Mapping
 from typing import cast
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-__all__ = ["REDACTED", "is_credential_header", "redact_headers", "redact_text", "redact_url", "secrets_in_headers", "secrets_in_url"]
+__all__ = [
+    "REDACTED",
+    "is_credential_header",
+    "redact_headers",
+    "redact_text",
+    "redact_url",
+    "secrets_in_headers",
+    "secrets_in_url",
+]
 
 REDACTED = "[REDACTED]"
 """What a redacted value is replaced with."""
