@@ -1,36 +1,28 @@
-"""Helpers for this repository's own tests (not shipped): where ``../shared`` is.
+"""Helpers for this repository's own tests (not shipped): where the recorded API streams are.
 
-Tests that read ``../shared`` (the real recorded API streams, the spec) call ``shared_path``:
-without ``../shared`` they skip with a clear reason, unless ``TURNOUT_REQUIRE_SHARED=1`` (set
-in CI), in which case they fail.
+The real recorded streams the tests replay live in ``tests/recorded/`` (copied, with their
+metadata and provenance README, from the project's curated collection by
+``scripts/refresh_recorded.py``), so the whole suite runs on a fresh clone.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
+__all__ = ["RECORDED_DIR", "recorded_files", "recorded_path"]
 
-SHARED_DIR = Path(os.environ.get("TURNOUT_SHARED_DIR", Path(__file__).resolve().parent.parent.parent / "shared"))
+RECORDED_DIR = Path(__file__).resolve().parent.parent / "tests" / "recorded"
+"""The recorded real API traffic, one folder per API or provider (see its README)."""
 
 
-def shared_path(*parts: str) -> Path:
-    """A path under ``../shared``; skips (or fails when required) if it is missing."""
-    path = SHARED_DIR.joinpath(*parts)
+def recorded_path(*parts: str) -> Path:
+    """A path under ``tests/recorded``; raises ``FileNotFoundError`` naming it when missing."""
+    path = RECORDED_DIR.joinpath(*parts)
     if not path.exists():
-        message = f"{path} is missing: these tests read ../shared (the recorded API streams)"
-        if os.environ.get("TURNOUT_REQUIRE_SHARED") == "1":
-            pytest.fail(message + ", and TURNOUT_REQUIRE_SHARED=1 requires it")
-        pytest.skip(message)
+        raise FileNotFoundError(f"{path} is missing from the repository's recorded streams")
     return path
 
 
-def shared_files(subdir: str, pattern: str) -> list[Path]:
-    """Sorted files under ``../shared/<subdir>`` matching ``pattern``, for parametrizing.
-
-    Returns an empty list when ``../shared`` is absent; pair it with a test that calls
-    ``shared_path(subdir)`` so the absence is reported (skip, or fail in CI).
-    """
-    directory = SHARED_DIR / subdir
-    return sorted(directory.glob(pattern)) if directory.is_dir() else []
+def recorded_files(subdir: str, pattern: str) -> list[Path]:
+    """Sorted files under ``tests/recorded/<subdir>`` matching ``pattern``, for parametrizing."""
+    return sorted(recorded_path(subdir).glob(pattern)) if subdir else sorted(RECORDED_DIR.glob(pattern))

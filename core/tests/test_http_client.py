@@ -29,7 +29,7 @@ from turnout.http import HTTPClient, RetryPolicy, Timeouts
 from turnout.sse import aiter_sse
 from turnout.wire import WireRequest
 
-from testsupport import shared_files
+from testsupport import recorded_files
 
 T = TypeVar("T")
 URL = "https://api.example.com/v1/responses"
@@ -149,7 +149,7 @@ def test_the_shared_client_retries_for_sdks_too() -> None:
     assert run(go()) == "ok"
 
 
-REAL_ERRORS = shared_files("fixtures/real/errors", "*.http.json")
+REAL_ERRORS = recorded_files("errors", "*.http.json")
 
 
 @pytest.mark.parametrize("path", REAL_ERRORS, ids=[p.name.removesuffix(".http.json") for p in REAL_ERRORS])

@@ -18,7 +18,7 @@ from turnout.http import error_from_response
 from turnout.http.errors import BODY_EXCERPT_LIMIT, is_context_overflow, parse_error_body
 from turnout.http.headers import parse_retry_after, request_id, should_retry_header
 
-from testsupport import shared_files, shared_path
+from testsupport import recorded_files, recorded_path
 
 URL = "https://api.example.com/v1/responses"
 
@@ -231,10 +231,10 @@ def test_should_retry_and_request_id_headers() -> None:
 
 
 def test_real_errors_directory_is_present() -> None:
-    assert shared_path("fixtures", "real", "errors").is_dir()
+    assert recorded_path("errors").is_dir()
 
 
-REAL_ERRORS = shared_files("fixtures/real/errors", "*.http.json")
+REAL_ERRORS = recorded_files("errors", "*.http.json")
 
 
 def real_error(path: Path) -> tuple[int, dict[str, str], str, dict[str, object]]:

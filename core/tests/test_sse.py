@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from turnout.sse import SSEDecoder, SSEFrame, aiter_sse
 
-from testsupport import shared_files, shared_path
+from testsupport import recorded_files, recorded_path
 
 
 def decode(body: bytes, chunk_size: int | None = None) -> list[SSEFrame]:
@@ -246,10 +246,10 @@ def test_aiter_sse_with_own_decoder_reports_a_cut_stream() -> None:
 
 
 def test_real_streams_directory_is_present() -> None:
-    assert shared_path("fixtures", "real").is_dir()
+    assert recorded_path("").is_dir()
 
 
-REAL_STREAMS = shared_files("fixtures/real", "*/*.sse")
+REAL_STREAMS = recorded_files("", "*/*.sse")
 
 
 @pytest.mark.parametrize("path", REAL_STREAMS, ids=[f"{p.parent.name}/{p.stem}" for p in REAL_STREAMS])

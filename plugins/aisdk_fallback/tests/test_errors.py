@@ -19,9 +19,9 @@ from fallback_support import (
 )
 from turnout import errors
 
-from testsupport import shared_files
+from testsupport import recorded_files
 
-ERRORS = [p for p in shared_files("fixtures/real/errors", "*.http.json") if "nonstream" not in p.name]
+ERRORS = [p for p in recorded_files("errors", "*.http.json") if "nonstream" not in p.name]
 _EXPECTED = {
     401: errors.AuthenticationError,
     403: errors.AuthenticationError,

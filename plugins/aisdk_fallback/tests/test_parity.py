@@ -21,14 +21,14 @@ from turnout.guard import check_events
 from turnout_aisdk_fallback import plugin as fallback_plugin
 from turnout_native_openai import plugin as native_plugin
 
-from testsupport import shared_files, shared_path
+from testsupport import recorded_files, recorded_path
 
 pytestmark = pytest.mark.filterwarnings(
     # pydantic-ai warns about Responses item types it does not implement (listed in INHERENT).
     "ignore:Handling of this (item|event) type is not yet implemented:UserWarning"
 )
 
-RESPONSES = shared_files("fixtures/real/openai-responses", "*.sse")
+RESPONSES = recorded_files("openai-responses", "*.sse")
 
 INHERENT: dict[str, tuple[str, str]] = {
     "mirascope__refusal-gpt-4o.0": (
@@ -67,7 +67,7 @@ INHERENT: dict[str, tuple[str, str]] = {
 
 
 def test_recordings_are_present() -> None:
-    shared_path("fixtures", "real", "openai-responses")
+    recorded_path("openai-responses")
     assert RESPONSES
 
 

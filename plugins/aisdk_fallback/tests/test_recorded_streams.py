@@ -13,15 +13,15 @@ from fallback_recordings import Expected, anthropic_expected, chat_expected
 from fallback_support import RECORDED_BASE_URL, provider_config, recording, replay_recorded
 from turnout.guard import check_events
 
-from testsupport import shared_files, shared_path
+from testsupport import recorded_files, recorded_path
 
-CHAT = shared_files("fixtures/real/openai-chat", "*.sse")
-ANTHROPIC = shared_files("fixtures/real/anthropic-messages", "*.sse")
+CHAT = recorded_files("openai-chat", "*.sse")
+ANTHROPIC = recorded_files("anthropic-messages", "*.sse")
 
 
 def test_recordings_are_present() -> None:
-    shared_path("fixtures", "real", "openai-chat")
-    shared_path("fixtures", "real", "anthropic-messages")
+    recorded_path("openai-chat")
+    recorded_path("anthropic-messages")
     assert CHAT and ANTHROPIC
 
 

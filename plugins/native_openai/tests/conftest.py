@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from testsupport import shared_path
+from testsupport import recorded_path
 
 
 @pytest.fixture(scope="session")
 def recorded_dir() -> Path:
-    """The recorded Responses streams (skipped, or failed in CI, when ../shared is absent)."""
-    return shared_path("fixtures", "real", "openai-responses")
+    """The recorded Responses streams in ``tests/recorded``."""
+    return recorded_path("openai-responses")

@@ -20,14 +20,14 @@ from turnout.request import LLMRequest, user
 from turnout.runtime import Runtime
 from turnout.testing.cassette import Cassette, CassetteTransport, Interaction, RecordedRequest, RecordedResponse
 
-from testsupport import shared_files
+from testsupport import recorded_files
 
-RESPONSES_DIR = "fixtures/real/openai-responses"
+RESPONSES_DIR = "openai-responses"
 TEST_KEY = "sk-test-native-openai-0000"
 CONFIG = {"provider": {"openai": {"options": {"apiKey": TEST_KEY}}}}
 
-RECORDED_STREAMS = shared_files(RESPONSES_DIR, "*.sse")
-"""Every recorded Responses stream (empty without ../shared; ``recorded_dir`` reports that)."""
+RECORDED_STREAMS = recorded_files(RESPONSES_DIR, "*.sse")
+"""Every recorded Responses stream (in ``tests/recorded``)."""
 
 
 RESPONSES_URL = "https://api.openai.com/v1/responses"

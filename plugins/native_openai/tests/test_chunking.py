@@ -14,7 +14,7 @@ from turnout.sse import aiter_sse
 from turnout_native_openai.stream import parse_responses_stream
 
 from plugins.native_openai.tests.responses_support import RECORDED_STREAMS, chunks_at, dump_events
-from testsupport import shared_path
+from testsupport import recorded_path
 
 SMALL = "vercel-ai__azure-tool-call.1.sse"  # function call + text in under 7 KB
 
@@ -57,7 +57,7 @@ def test_random_chunkings_of_every_recording_give_the_same_events(path: Path, da
 @settings(max_examples=40, deadline=None)
 @given(cut=st.integers(min_value=0, max_value=10_000))
 def test_a_stream_cut_before_its_terminal_event_never_succeeds(cut: int) -> None:
-    body = shared_path("fixtures", "real", "openai-responses", SMALL).read_bytes()
+    body = recorded_path("openai-responses", SMALL).read_bytes()
     terminal_at = body.index(b"event: response.completed")
     truncated = body[: cut % terminal_at]
     with pytest.raises(StreamDecodeError, match="ended before"):

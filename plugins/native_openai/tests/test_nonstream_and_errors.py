@@ -12,14 +12,14 @@ from turnout.testing.cassette import RecordedResponse
 from turnout_native_openai.stream import finish_reason, usage_from_response
 
 from plugins.native_openai.tests.responses_support import foreign_cassette, replay
-from testsupport import shared_files, shared_path
+from testsupport import recorded_files, recorded_path
 
-NONSTREAM = shared_files("fixtures/real/openai-responses-nonstream", "*.http.json")
-OPENAI_ERRORS = [path for path in shared_files("fixtures/real/errors", "*.http.json") if "openai" in path.name]
+NONSTREAM = recorded_files("openai-responses-nonstream", "*.http.json")
+OPENAI_ERRORS = [path for path in recorded_files("errors", "*.http.json") if "openai" in path.name]
 
 
 def test_fixture_directories_are_present() -> None:
-    assert sorted(shared_path("fixtures", "real", "openai-responses-nonstream").glob("*.http.json")) == NONSTREAM
+    assert sorted(recorded_path("openai-responses-nonstream").glob("*.http.json")) == NONSTREAM
     assert OPENAI_ERRORS
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from plugins.zen_console.tests.console_server import ConsoleServer, ConsoleState
-from testsupport import shared_path
+from testsupport import recorded_path
 
-RESPONSES_STREAM = ("fixtures", "real", "openai-responses", "mirascope__text-gpt-4o.0.sse")
-CHAT_STREAM = ("fixtures", "real", "openai-chat", "mirascope__text-gpt-4o.0.sse")
+RESPONSES_STREAM = ("openai-responses", "mirascope__text-gpt-4o.0.sse")
+CHAT_STREAM = ("openai-chat", "mirascope__text-gpt-4o.0.sse")
 
 
 @pytest.fixture
@@ -37,8 +37,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def console_state() -> ConsoleState:
-    """The loopback console's behaviour and records, serving recorded streams from ../shared."""
-    return ConsoleState(responses_stream=shared_path(*RESPONSES_STREAM), chat_stream=shared_path(*CHAT_STREAM))
+    """The loopback console's behaviour and records, serving recorded streams from tests/recorded."""
+    return ConsoleState(responses_stream=recorded_path(*RESPONSES_STREAM), chat_stream=recorded_path(*CHAT_STREAM))
 
 
 @pytest.fixture

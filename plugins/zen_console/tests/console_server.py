@@ -4,7 +4,7 @@ It implements ``console-protocol.md``: the device login (``authorization_pending
 times, then ``slow_down``, then approval), token refresh with rotation and expiry, ``/api/user``,
 ``/api/orgs``, ``/api/config`` (or 404), and the Zen proxy under
 ``/proxy/connections/<id>/v1`` that checks ``Authorization`` and ``x-org-id`` (401 otherwise)
-and serves recorded Responses and Chat Completions streams read from ``../shared`` at test
+and serves recorded Responses and Chat Completions streams read from ``tests/recorded`` at test
 time, with Zen's trailing ``ping`` event after ``response.completed``. Every request is
 recorded so tests can assert on what the client sent.
 """
