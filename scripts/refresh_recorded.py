@@ -1,7 +1,7 @@
 """Refresh ``tests/recorded/`` from the curated collection of real recorded API traffic.
 
 The tests replay the copy in the repository, so a fresh clone runs every test. Run this after
-the collection (``../shared/fixtures/real/`` beside the clone) changes:
+the collection (``shared/fixtures/real/`` in the folder above the clone) changes:
 
     python3 scripts/refresh_recorded.py            # copy new and changed files, drop removed ones
     python3 scripts/refresh_recorded.py --check    # exit 1 and list the differences instead
