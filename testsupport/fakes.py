@@ -28,24 +28,21 @@ class ScriptedRuntime:
         self.requests: list[turnout.LLMRequest] = []
         self.closed = 0
         self.__name__ = f"scripted-{runtime}"
+        self.turnout_manifest = turnout.Manifest(hooks_version=turnout.HOOKS_VERSION, runtimes=(runtime,))
 
     @turnout.hookimpl
     def turnout_check_support(self, request: turnout.LLMRequest) -> Verdict:
         return Verdict(self.runtime, True, "scripted", priority=self.priority)
 
     @turnout.hookimpl
-    def turnout_lower_request(self, request: turnout.LLMRequest, runtime: str) -> turnout.WireRequest | None:
-        if runtime != self.runtime:
-            return None
+    def turnout_lower_request(self, request: turnout.LLMRequest) -> turnout.WireRequest:
         if self.fail_lowering is not None:
             raise self.fail_lowering
         self.requests.append(request)
         return turnout.WireRequest(url="https://api.openai.com/v1/scripted", json={"n": len(self.requests)})
 
     @turnout.hookimpl
-    def turnout_open_stream(self, wire: turnout.WireRequest, runtime: str) -> AsyncIterator[LLMEvent] | None:
-        if runtime != self.runtime:
-            return None
+    def turnout_open_stream(self, wire: turnout.WireRequest) -> AsyncIterator[LLMEvent]:
         index = wire.json_body["n"] - 1
         events = self.steps(index) if callable(self.steps) else self.steps[index]
         return self._stream(list(events))

@@ -29,7 +29,10 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     make_distribution(
         tmp_path,
         "tidy_plugin",
-        ("import turnout\n\n@turnout.hookimpl\ndef turnout_inject_headers():\n    return {'x-tidy': '1'}\n"),
+        (
+            "import turnout\n\nturnout_manifest = turnout.Manifest(hooks_version=2)\n\n"
+            "@turnout.hookimpl\ndef turnout_inject_headers():\n    return {'x-tidy': '1'}\n"
+        ),
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     return tmp_path
@@ -66,6 +69,8 @@ def test_loading_is_idempotent(site: Path) -> None:
 
 def test_an_implementation_with_an_unknown_argument_is_rejected_at_registration() -> None:
     class Wrong:
+        turnout_manifest = turnout.Manifest(hooks_version=turnout.HOOKS_VERSION)
+
         @turnout.hookimpl
         def turnout_check_support(self, request, colour):  # type: ignore[no-untyped-def]
             return None
@@ -76,6 +81,8 @@ def test_an_implementation_with_an_unknown_argument_is_rejected_at_registration(
 
 def test_a_misspelled_hook_is_rejected_at_registration() -> None:
     class Typo:
+        turnout_manifest = turnout.Manifest(hooks_version=turnout.HOOKS_VERSION)
+
         @turnout.hookimpl
         def turnout_check_suport(self):  # type: ignore[no-untyped-def]
             return None

@@ -130,6 +130,7 @@ def test_a_contract_break_after_the_first_event_is_a_plugin_error_naming_the_plu
 
 class HeaderPlugin:
     __name__ = "headers"
+    turnout_manifest = turnout.Manifest(hooks_version=turnout.HOOKS_VERSION)
 
     def __init__(self, headers: dict[str, str]) -> None:
         self.headers = headers
@@ -146,12 +147,12 @@ class WireSpy(ScriptedRuntime):
         self.wires: list[turnout.WireRequest] = []
 
     @turnout.hookimpl
-    def turnout_lower_request(self, request: LLMRequest, runtime: str) -> turnout.WireRequest | None:
+    def turnout_lower_request(self, request: LLMRequest) -> turnout.WireRequest:
         self.requests.append(request)
         return turnout.WireRequest(url=self.url, headers={"Authorization": "Bearer k"}, json={"n": len(self.requests)})
 
     @turnout.hookimpl
-    def turnout_open_stream(self, wire: turnout.WireRequest, runtime: str) -> Any:
+    def turnout_open_stream(self, wire: turnout.WireRequest) -> Any:
         self.wires.append(wire)
         return self._stream(text_step("ok"))
 

@@ -54,6 +54,7 @@ def test_selection_logs_the_choice_and_the_declined_reasons(caplog: pytest.LogCa
 
 class Exploding:
     __name__ = "exploding"
+    turnout_manifest = turnout.Manifest(hooks_version=turnout.HOOKS_VERSION)
 
     @turnout.hookimpl
     def turnout_check_support(self) -> None:
@@ -72,6 +73,7 @@ def test_a_plugin_that_raises_in_check_support_never_breaks_selection() -> None:
 def test_no_candidate_raises_unsupported_request_error_listing_every_reason() -> None:
     class Decliner:
         __name__ = "decliner"
+        turnout_manifest = turnout.Manifest(hooks_version=turnout.HOOKS_VERSION)
 
         @turnout.hookimpl
         def turnout_check_support(self) -> list[Verdict]:
@@ -88,6 +90,7 @@ def test_no_candidate_raises_unsupported_request_error_listing_every_reason() ->
 def test_a_verdict_of_the_wrong_type_counts_as_a_plugin_error() -> None:
     class Sloppy:
         __name__ = "sloppy"
+        turnout_manifest = turnout.Manifest(hooks_version=turnout.HOOKS_VERSION)
 
         @turnout.hookimpl
         def turnout_check_support(self) -> object:

@@ -24,6 +24,8 @@ RUNTIME = "tiny"
 class Tiny:
     """A small, correct runtime for provider "tiny"."""
 
+    turnout_manifest = turnout.Manifest(hooks_version=turnout.HOOKS_VERSION, runtimes=(RUNTIME,))
+
     @turnout.hookimpl
     def turnout_check_support(self, request, model):
         if model.provider != "tiny":
@@ -31,14 +33,12 @@ class Tiny:
         return turnout.Verdict(RUNTIME, True)
 
     @turnout.hookimpl
-    def turnout_lower_request(self, request, model, runtime):
-        if runtime != RUNTIME:
-            return None
+    def turnout_lower_request(self, request, model):
         return turnout.WireRequest(url=model.base_url + "/say", json={"text": request.messages[-1].content[0].text})
 
     @turnout.hookimpl
-    def turnout_open_stream(self, wire, runtime, http):
-        return self.events(wire, http) if runtime == RUNTIME else None
+    def turnout_open_stream(self, wire, http):
+        return self.events(wire, http)
 
     async def events(self, wire, http):
         yield turnout.StepStart()
@@ -64,9 +64,7 @@ class Unstable(Tiny):
     count = 0
 
     @turnout.hookimpl
-    def turnout_lower_request(self, request, model, runtime):
-        if runtime != RUNTIME:
-            return None
+    def turnout_lower_request(self, request, model):
         Unstable.count += 1
         return turnout.WireRequest(url=model.base_url + "/say", json={"text": "x", "nonce": Unstable.count})
 

@@ -32,23 +32,23 @@ BASE_URL = {base_url!r}
 class LinesPlugin:
     """A tiny runtime: one text block made of the SSE frames the server sends."""
 
+    turnout_manifest = turnout.Manifest(hooks_version=turnout.HOOKS_VERSION, runtimes=("lines",))
+
     @turnout.hookimpl
     def turnout_check_support(self, model):
         if model.provider == "lines":
             return turnout.Verdict("lines", True)
 
     @turnout.hookimpl
-    def turnout_lower_request(self, request, model, runtime):
-        if runtime != "lines":
-            return None
+    def turnout_lower_request(self, request, model):
         key = model.api_key.get_secret_value()
         prompt = request.messages[-1].content[0].text
         return turnout.WireRequest(url=model.base_url + "/lines", headers={{"authorization": f"Bearer {{key}}"}},
                                    json={{"prompt": prompt, "n": 2}})
 
     @turnout.hookimpl
-    def turnout_open_stream(self, wire, runtime, http):
-        return self.events(wire, http) if runtime == "lines" else None
+    def turnout_open_stream(self, wire, http):
+        return self.events(wire, http)
 
     async def events(self, wire, http):
         yield turnout.StepStart()

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         Usage,
     )
     from turnout.hookspecs import HOOKS_VERSION, hookimpl
+    from turnout.manifest import Manifest
     from turnout.request import (
         Generation,
         LLMRequest,
@@ -86,6 +87,7 @@ _LAZY = {
     "Usage": "turnout.events",
     "HOOKS_VERSION": "turnout.hookspecs",
     "hookimpl": "turnout.hookspecs",
+    "Manifest": "turnout.manifest",
     "Generation": "turnout.request",
     "LLMRequest": "turnout.request",
     "MediaPart": "turnout.request",
@@ -131,6 +133,7 @@ __all__ = [
     "Generation",
     "LLMEvent",
     "LLMRequest",
+    "Manifest",
     "MediaPart",
     "Message",
     "NamedToolChoice",

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="empty-body"
 """The plugin contract: every hook a turnout plugin may implement.
 
 This module holds only hook declarations (pytest's ``hookspec.py`` is the model). Hooks are
@@ -5,7 +6,21 @@ synchronous; the streaming hook returns an async iterator. An implementation dec
 arguments it uses, decorated with ``turnout.hookimpl``; implementations are checked against
 these declarations when the plugin is registered, not when they are called.
 
-Bump ``HOOKS_VERSION`` when a hook changes incompatibly.
+Every plugin declares ``turnout_manifest = Manifest(hooks_version=HOOKS_VERSION, runtimes=…)``.
+Every hook is called through pluggy's hook caller, so ``tryfirst``/``trylast`` and wrappers
+(``@hookimpl(wrapper=True)``) work as pluggy documents them. Two kinds of call:
+
+- **Fan-out hooks** (``turnout_configure``, ``turnout_check_support``,
+  ``turnout_inject_headers``, ``turnout_register_commands``) call every plugin, each isolated:
+  an implementation that raises is logged, skipped and reported (``Runtime.plugins.failures``),
+  and the others still run.
+- **Runtime hooks** (``turnout_lower_request``, ``turnout_open_stream``) call only the plugin
+  that owns the chosen runtime (its manifest's ``runtimes``), plus every plugin's wrappers. An
+  exception from one (other than a ``turnout.errors.TurnoutError``) becomes a ``PluginError``
+  naming the plugin. ``turnout_bridge_tool`` is first-result over every plugin, raising likewise.
+
+Bump ``HOOKS_VERSION`` when a hook changes incompatibly: plugins built for another version are
+refused at load.
 """
 
 from __future__ import annotations
@@ -16,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from turnout.cli import CLI
+    from turnout.commands import CLI
     from turnout.config import Config, ResolvedModel, RuntimeFlags
     from turnout.events import LLMEvent
     from turnout.http import HTTPClient
@@ -26,8 +41,8 @@ if TYPE_CHECKING:
     from turnout.wire import WireRequest
 
 PROJECT_NAME = "turnout"
-HOOKS_VERSION = 1
-"""The version of this contract."""
+HOOKS_VERSION = 2
+"""The version of this contract; plugins declare the one they implement in their ``Manifest``."""
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
@@ -42,8 +57,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def turnout_configure(config: Config) -> None:
     """Adjust the configuration once it is loaded.
 
-    Called once per ``Runtime``, for every plugin, after the configuration file and the
-    built-in providers are loaded and before any request. A plugin may add providers or models,
+    Called once per ``Runtime``, for every plugin, each isolated, after the configuration file
+    and the built-in providers are loaded and before any request. A plugin may add providers or models,
     or merge remote configuration underneath the local one with ``config.merge_under(...)``.
     It may also export environment variables that ``{env:…}`` templates read, since templates
     resolve per request.
@@ -84,19 +99,20 @@ def turnout_check_support(
 @hookspec(firstresult=True)
 def turnout_lower_request(
     request: LLMRequest, model: ResolvedModel, runtime: str, tools: list[Tool]
-) -> WireRequest | None:
+) -> WireRequest:
     """Turn the request into what the runtime sends.
 
-    Called for the chosen runtime only; the first non-``None`` answer wins, so return ``None``
-    for runtimes you do not own. Raise ``turnout.errors.UnsupportedRequestError`` for input the
-    runtime cannot lower (e.g. a file type): nothing has been sent yet, so the core falls back
-    to the next candidate runtime and records why.
+    Called only on the plugin that owns the chosen runtime (and on every plugin's wrappers).
+    Raise ``turnout.errors.UnsupportedRequestError`` for input the runtime cannot lower (e.g. a
+    file type): nothing has been sent yet, so the core falls back to the next candidate runtime
+    and records why.
 
     :param request: the caller's request (for a multi-step loop, with earlier steps appended).
     :param model: the resolved model.
-    :param runtime: the runtime id being lowered for.
+    :param runtime: the runtime id being lowered for (one of yours; needed only by plugins
+        owning several).
     :param tools: the host tools, already bridged to ``turnout.Tool``.
-    :returns: a ``WireRequest``, or ``None`` when ``runtime`` is not yours.
+    :returns: a ``WireRequest``.
     """
 
 
@@ -107,8 +123,9 @@ def turnout_inject_headers(
     """Add HTTP headers to the request about to be sent.
 
     Called for every request, for every plugin, after lowering and before sending, in plugin
-    order (use ``tryfirst``/``trylast`` to move). Headers the caller set on the request win over
-    what plugins return. Credentials (``authorization``, ``x-api-key``, ``x-org-id`` …) are
+    order (use ``tryfirst``/``trylast`` to move), each isolated: a plugin that raises is logged,
+    skipped and reported, and the request goes on. Headers the caller set on the request win
+    over what plugins return. Credentials (``authorization``, ``x-api-key``, ``x-org-id`` …) are
     dropped, with a warning, unless ``wire.url`` points at the model's own host.
 
     :param request: the caller's request, as given.
@@ -122,10 +139,13 @@ def turnout_inject_headers(
 @hookspec(firstresult=True)
 def turnout_open_stream(
     wire: WireRequest, model: ResolvedModel, runtime: str, http: HTTPClient
-) -> AsyncIterator[LLMEvent] | None:
+) -> AsyncIterator[LLMEvent]:
     """Send the request and stream its events.
 
-    Called for the chosen runtime only; return ``None`` for runtimes you do not own. The
+    Called only on the plugin that owns the chosen runtime. A wrapper
+    (``@hookimpl(wrapper=True)``, in any plugin) receives the owner's iterator from ``yield``
+    and returns the iterator to use instead: that is how tracing and policy plugins observe or
+    transform every event of every runtime. The
     iterator covers one provider call ("step"): content events, then one ``step-finish``.
     The core's stream guard numbers steps, fills in what is safe to fill (a missing
     ``step-start``, unclosed blocks), reports contract breaks as ``PluginError``, runs host
@@ -137,7 +157,7 @@ def turnout_open_stream(
     :param runtime: the runtime id.
     :param http: the runtime's HTTP client (retries, timeouts, recording, typed errors);
         ``http.client`` is the underlying ``httpx2.AsyncClient`` for SDKs.
-    :returns: an async iterator of events, or ``None`` when ``runtime`` is not yours.
+    :returns: an async iterator of events.
     """
 
 
@@ -151,7 +171,8 @@ def turnout_bridge_tool(tool: Any) -> Tool | None:
     """Turn a host tool of some other shape into a ``turnout.Tool``.
 
     Called once per tool in ``request.tools`` that is neither a ``turnout.Tool`` nor a plain
-    function (those the core handles). First non-``None`` answer wins.
+    function (those the core handles). First non-``None`` answer wins; an implementation that
+    raises fails the request with a ``PluginError`` naming the plugin.
 
     :param tool: the object the caller put in ``request.tools``.
     :returns: a ``turnout.Tool``, or ``None`` if the shape is not yours.
@@ -167,7 +188,7 @@ def turnout_bridge_tool(tool: Any) -> Tool | None:
 def turnout_register_commands(cli: CLI) -> None:
     """Add commands to the ``turnout`` command line.
 
-    Called once, for every plugin, when the CLI starts.
+    Called once, for every plugin, when the CLI starts, each isolated.
 
     :param cli: the command registry; ``cli.add_command(name, help=…, handler=…)`` returns an
         ``argparse.ArgumentParser`` to add options to.

@@ -15,7 +15,7 @@ from turnout.events import LLMEvent, Response, ToolResult
 from turnout.guard import StreamGuard
 from turnout.history import AssistantMessageBuilder, tool_results_message
 from turnout.http.redaction import is_credential_header
-from turnout.plugins import PluginSet, allowed_from_env, call_isolated
+from turnout.plugins import PluginSet, allowed_from_env
 from turnout.request import LLMRequest, ToolResultValue
 from turnout.selection import Selection, Verdict, choose
 from turnout.tools import Tool, bridge_tools, run_tool_calls
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Runtime"]
 
-logger = logging.getLogger("turnout.selection")
+logger = logging.getLogger("turnout.runtime")
 
 
 class Runtime:
@@ -69,13 +69,7 @@ class Runtime:
             self.plugins.register(plugin)
         if load_entry_points:
             self.plugins.load_entry_points(allowed_from_env())
-        for impl in self.plugins.implementations("turnout_configure"):
-            try:
-                call_isolated(impl, {"config": self.config})
-            except Exception as exc:
-                logger.warning(
-                    "plugin %r failed in turnout_configure: %s: %s", impl.plugin_name, type(exc).__name__, exc
-                )
+        self.plugins.call_fanout("turnout_configure", config=self.config)
         self.flags = RuntimeFlags.resolve(self.config, native)
         """The runtime flags in force."""
         self._transport = transport
@@ -120,32 +114,14 @@ class Runtime:
         return self._select(request, self.resolve(request))
 
     def _select(self, request: LLMRequest, model: ResolvedModel) -> Selection:
-        verdicts: list[Verdict] = []
-        kwargs = {"request": request, "model": model, "flags": self.flags}
-        for impl in self.plugins.implementations("turnout_check_support"):
-            name = impl.plugin_name
-            try:
-                answer = call_isolated(impl, kwargs)
-                if answer is None:
-                    continue
-                answers = answer if isinstance(answer, list | tuple) else [answer]
-                for verdict in answers:
-                    if not isinstance(verdict, Verdict):
-                        raise TypeError(f"returned {type(verdict).__name__}, expected turnout.Verdict")
-                    verdicts.append(
-                        Verdict(verdict.runtime, verdict.supported, verdict.reason, verdict.priority, plugin=name)
-                    )
-            except Exception as exc:
-                logger.warning("plugin %r failed in turnout_check_support: %s: %s", name, type(exc).__name__, exc)
-                verdicts.append(
-                    Verdict(
-                        runtime=f"plugin:{name}",
-                        supported=False,
-                        reason=f"plugin error: {type(exc).__name__}: {exc}",
-                        plugin=name,
-                    )
-                )
-        return choose(verdicts, provider=model.provider, model=model.model)
+        answers, failures = self.plugins.call_fanout(
+            "turnout_check_support", request=request, model=model, flags=self.flags
+        )
+        verdicts = [verdict for answer in answers for verdict in answer]  # in hook call order
+        verdicts += [
+            Verdict(f"plugin:{f.plugin}", False, f"plugin error: {f.error}", plugin=f.plugin) for f in failures
+        ]
+        return choose(verdicts, provider=model.provider, model=model.model, owned=self.plugins.owners)
 
     # -- streaming ----------------------------------------------------------------------------
 
@@ -185,6 +161,12 @@ class Runtime:
                         if builder is not None:
                             builder.add(event)
                         yield event
+                except (TurnoutError, KeyboardInterrupt, GeneratorExit, asyncio.CancelledError):
+                    raise
+                except Exception as exc:
+                    raise PluginError(
+                        f"runtime {runtime!r} raised while streaming: {type(exc).__name__}: {exc}", plugin=plugin
+                    ) from exc
                 finally:
                     await guarded.aclose()  # type: ignore[attr-defined]
                     await _aclose(events)
@@ -221,27 +203,29 @@ class Runtime:
         """
         failures: list[Verdict] = []
         for runtime in candidates:
+            plugin = self.plugins.owners.get(runtime, "?")
             try:
-                wire, lowered_by = self._first_result(
-                    "turnout_lower_request", {"request": request, "model": model, "runtime": runtime, "tools": tools}
+                wire = self.plugins.runtime_hook("turnout_lower_request", runtime)(
+                    request=request, model=model, runtime=runtime, tools=tools
                 )
-                if wire is None:
-                    raise PluginError(f"no plugin lowers requests for runtime {runtime!r}")
                 if not isinstance(wire, WireRequest):
                     raise PluginError(
-                        f"turnout_lower_request returned {type(wire).__name__}, expected WireRequest", plugin=lowered_by
+                        f"turnout_lower_request returned {type(wire).__name__}, expected WireRequest", plugin=plugin
                     )
                 wire = wire.model_copy(update={"headers": self._headers(request, model, runtime, wire)})
-                events, plugin = self._first_result(
-                    "turnout_open_stream", {"wire": wire, "model": model, "runtime": runtime, "http": self.http}
+                events = self.plugins.runtime_hook("turnout_open_stream", runtime)(
+                    wire=wire, model=model, runtime=runtime, http=self.http
                 )
-                if events is None:
-                    raise PluginError(f"no plugin opens streams for runtime {runtime!r}")
+                if not isinstance(events, AsyncIterator):
+                    raise PluginError(
+                        f"turnout_open_stream returned {type(events).__name__}, expected an async iterator",
+                        plugin=plugin,
+                    )
                 try:
                     first = await anext(events)
                 except StopAsyncIteration:
                     first = None
-                return runtime, plugin or "?", events, first
+                return runtime, plugin, events, first
             except (UnsupportedRequestError, PluginError) as exc:
                 reason = str(exc)
             except TurnoutError:
@@ -258,31 +242,20 @@ class Runtime:
             verdicts=[*selection.verdicts, *failures],
         )
 
-    def _first_result(self, hook: str, kwargs: Mapping[str, Any]) -> tuple[Any, str | None]:
-        for impl in self.plugins.implementations(hook):
-            result = call_isolated(impl, kwargs)
-            if result is not None:
-                return result, impl.plugin_name
-        return None, None
-
     def _headers(self, request: LLMRequest, model: ResolvedModel, runtime: str, wire: WireRequest) -> dict[str, str]:
         """Merge headers: lowering's, then plugins' (credentials only to the model's host), then the caller's."""
         headers = {name.lower(): value for name, value in wire.headers.items()}
         own_host = _same_host(wire.url, model.base_url)
-        kwargs = {"request": request, "model": model, "runtime": runtime, "wire": wire}
-        for impl in self.plugins.implementations("turnout_inject_headers"):
-            try:
-                extra = call_isolated(impl, kwargs)
-            except Exception as exc:
-                raise PluginError(
-                    f"turnout_inject_headers raised {type(exc).__name__}: {exc}", plugin=impl.plugin_name
-                ) from exc
-            for name, value in (extra or {}).items():
+        answers, _ = self.plugins.call_fanout(
+            "turnout_inject_headers", request=request, model=model, runtime=runtime, wire=wire
+        )
+        for extra in answers:  # in hook call order: later answers override earlier ones
+            for name, value in extra.items():
                 if is_credential_header(name) and not own_host:
                     logger.warning(
                         "dropped credential header %r from plugin %r: %s is not the host of provider %r",
                         name,
-                        impl.plugin_name,
+                        getattr(extra, "plugin", "?"),
                         urlsplit(wire.url).hostname,
                         model.provider,
                     )

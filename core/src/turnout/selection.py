@@ -6,6 +6,7 @@ Rules (also in ``docs/plugins.md``):
 - a ``supported=False`` verdict from any plugin vetoes that runtime;
 - among runtimes with at least one supported verdict and no veto, the highest priority wins
   (``Priority.NATIVE`` > ``Priority.DEFAULT`` > ``Priority.FALLBACK``), ties by plugin order;
+- a runtime no installed plugin owns is never chosen;
 - the others stay, in order, as candidates to fall back to if the chosen one fails before its
   first event.
 """
@@ -13,7 +14,7 @@ Rules (also in ``docs/plugins.md``):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -74,10 +75,20 @@ class Selection:
         return [v.reason for v in self.verdicts if v.runtime == runtime and v.reason]
 
 
-def choose(verdicts: Iterable[Verdict], *, provider: str = "", model: str = "") -> Selection:
-    """Apply the selection rules to ``verdicts`` (see the module docstring) and log the choice."""
+def choose(
+    verdicts: Iterable[Verdict], *, provider: str = "", model: str = "", owned: Collection[str] | None = None
+) -> Selection:
+    """Apply the selection rules to ``verdicts`` (see the module docstring) and log the choice.
+
+    ``owned``, when given, is the set of runtimes some installed plugin owns: a runtime outside
+    it cannot be chosen, whatever its verdicts say.
+    """
     verdicts = tuple(verdicts)
     vetoed: dict[str, str] = {}
+    if owned is not None:
+        for verdict in verdicts:
+            if verdict.supported and verdict.runtime not in owned:
+                vetoed.setdefault(verdict.runtime, "no installed plugin owns this runtime")
     best: dict[str, int] = {}
     order: dict[str, int] = {}
     for position, verdict in enumerate(verdicts):

@@ -17,6 +17,7 @@ from typing import Any, get_type_hints
 import pydantic
 from pydantic_core import to_jsonable_python
 
+from turnout.errors import PluginError
 from turnout.events import ToolCall, ToolError, ToolResult
 from turnout.request import Message, ToolResultValue
 
@@ -151,6 +152,11 @@ def bridge_tools(tools: Iterable[Any], bridge: Callable[[Any], Tool | None]) -> 
                 raise TypeError(
                     f"request.tools[{position}]: cannot make a tool from {type(item).__name__!r}; "
                     "pass a function, a turnout.Tool, or install a plugin that bridges this type"
+                )
+            if not isinstance(bridged, Tool):
+                raise PluginError(
+                    f"turnout_bridge_tool returned {type(bridged).__name__} for request.tools[{position}], "
+                    "expected turnout.Tool"
                 )
             tool = bridged
         result.append(tool)

@@ -71,8 +71,6 @@ def test_no_base_url_declines() -> None:
     assert not verdict.supported and "provider.gw.options.baseURL" in (verdict.reason or "")
 
 
-def test_lowering_and_streaming_answer_only_for_their_runtime() -> None:
-    model = resolve("@ai-sdk/openai")
-    request = turnout.LLMRequest(model="p/m", messages=[turnout.user("hi")])
-    assert plugin.turnout_lower_request(request, model, "native-openai", []) is None
-    assert plugin.turnout_open_stream(None, model, "native-openai", None) is None  # type: ignore[arg-type]
+def test_the_plugin_owns_the_fallback_runtime_and_only_it() -> None:
+    expected = turnout.Manifest(hooks_version=turnout.HOOKS_VERSION, runtimes=("aisdk-fallback",))
+    assert plugin.turnout_manifest == expected

@@ -31,7 +31,7 @@ def lower(
     tools: list[turnout.Tool] | None = None,
 ) -> Any:
     model = Config.from_data(provider_config("http://127.0.0.1:9/v1", package)).resolve(request.model)
-    wire = plugin.turnout_lower_request(request, model, "aisdk-fallback", tools or [])
+    wire = plugin.turnout_lower_request(request, model, tools or [])
     assert wire is not None
     return wire
 

@@ -3,40 +3,15 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
+from turnout.commands import CLI
 from turnout.errors import TurnoutError
-from turnout.plugins import PluginSet, allowed_from_env, call_isolated
+from turnout.plugins import PluginSet, allowed_from_env
 
 __all__ = ["CLI", "main"]
-
-Handler = Callable[[argparse.Namespace], "int | None"]
-
-
-class CLI:
-    """The command registry plugins receive in ``turnout_register_commands``."""
-
-    def __init__(self, prog: str = "turnout") -> None:
-        self.parser = argparse.ArgumentParser(
-            prog=prog, description="turnout: one request and event model, many LLM runtimes."
-        )
-        """The top-level parser."""
-        self.parser.add_argument("--config", metavar="PATH", help="configuration file (TOML or JSON)")
-        self.parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: debug)")
-        # Accepted after the command too; SUPPRESS keeps a value given before the command.
-        self.common = argparse.ArgumentParser(add_help=False)
-        self.common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="configuration file")
-        self.common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS, help="log more")
-        self._commands = self.parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    def add_command(self, name: str, *, help: str, handler: Handler) -> argparse.ArgumentParser:
-        """Add ``turnout NAME``; returns its parser for options. ``handler(args)`` returns the exit code."""
-        parser = self._commands.add_parser(name, help=help, description=help, parents=[self.common])
-        parser.set_defaults(handler=handler)
-        return parser
 
 
 def build_cli() -> CLI:
@@ -48,13 +23,7 @@ def build_cli() -> CLI:
         commands.register(cli)
     plugins = PluginSet()
     plugins.load_entry_points(allowed_from_env())
-    for impl in plugins.implementations("turnout_register_commands"):
-        try:
-            call_isolated(impl, {"cli": cli})
-        except Exception as exc:
-            logging.getLogger("turnout.cli").warning(
-                "plugin %r failed to register its commands: %s: %s", impl.plugin_name, type(exc).__name__, exc
-            )
+    plugins.call_fanout("turnout_register_commands", cli=cli)
     return cli
 
 

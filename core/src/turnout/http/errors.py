@@ -25,7 +25,7 @@ from turnout.errors import (
     TransportError,
 )
 from turnout.http.headers import parse_retry_after, request_id, should_retry_header
-from turnout.http.redaction import redact_text, redact_url
+from turnout.http.redaction import excerpt, redact_text, redact_url
 
 if TYPE_CHECKING:
     from turnout.http.timeouts import Timeouts
@@ -129,14 +129,6 @@ def _host(url: str) -> str:
         return "the provider"
 
 
-def _excerpt(body_text: str, secrets: Iterable[str]) -> str:
-    # Redact before cutting, so a secret straddling the cut cannot leak its first half.
-    redacted = redact_text(body_text[: BODY_EXCERPT_LIMIT * 4], secrets)
-    if len(redacted) <= BODY_EXCERPT_LIMIT:
-        return redacted
-    return redacted[: BODY_EXCERPT_LIMIT - 1] + "…"
-
-
 def _error_class(status: int, overflow: bool) -> type[ProviderHTTPError]:
     if status in (401, 403):
         return AuthenticationError
@@ -183,11 +175,11 @@ def error_from_response(
     rid = request_id(headers)
     if rid is None and body is not None and isinstance(body.get("request_id"), str):
         rid = body["request_id"]
-    excerpt = _excerpt(body_text, secrets)
+    body_excerpt = excerpt(body_text, BODY_EXCERPT_LIMIT, secrets)
 
     detail = provider_message
     if detail is None:
-        compact = " ".join(excerpt.split())
+        compact = " ".join(body_excerpt.split())
         if compact and len(compact) <= _SHORT_BODY:
             detail = compact
         else:
@@ -205,7 +197,7 @@ def error_from_response(
     return _error_class(status, overflow)(
         message,
         status=status,
-        body=excerpt,
+        body=body_excerpt,
         request_id=rid,
         retryable=retryable,
         retry_after=retry_after,

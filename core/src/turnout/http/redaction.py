@@ -12,7 +12,9 @@ from typing import cast
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 __all__ = [
+    "CREDENTIAL_HEADERS",
     "REDACTED",
+    "excerpt",
     "is_credential_header",
     "redact_headers",
     "redact_text",
@@ -24,17 +26,23 @@ __all__ = [
 REDACTED = "[REDACTED]"
 """What a redacted value is replaced with."""
 
-_SENSITIVE_HEADERS = frozenset(
+CREDENTIAL_HEADERS = frozenset(
     {
         "authorization",
         "proxy-authorization",
         "cookie",
         "set-cookie",
+        "x-api-key",
+        "x-goog-api-key",
+        "x-amz-security-token",
         "x-org-id",
         "openai-organization",
         "openai-project",
     }
 )
+"""Headers that carry credentials or account ids, by name; ``is_credential_header`` also
+catches any name containing token, secret, key, auth, password, credential, signature or cookie.
+The one definition: the HTTP layer, header injection and the testing kit all use it."""
 _SENSITIVE_NAME_PARTS = (
     "token",
     "secret",
@@ -60,7 +68,7 @@ _SECRET_PATTERNS = (
 def is_credential_header(name: str) -> bool:
     """True for header names that carry credentials (authorization, keys, tokens, cookies, org ids)."""
     name = name.lower()
-    return name in _SENSITIVE_HEADERS or any(part in name for part in _SENSITIVE_NAME_PARTS)
+    return name in CREDENTIAL_HEADERS or any(part in name for part in _SENSITIVE_NAME_PARTS)
 
 
 def _pairs(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> Iterable[tuple[str, str]]:
@@ -167,3 +175,13 @@ def install_log_redaction(logger_name: str = "httpx2") -> None:
     logger = logging.getLogger(logger_name)
     if not any(isinstance(f, RedactingLogFilter) for f in logger.filters):
         logger.addFilter(RedactingLogFilter())
+
+
+def excerpt(text: str, limit: int, secrets: Iterable[str] = ()) -> str:
+    """At most ``limit`` characters of ``text`` for a message, redacted (see ``redact_text``).
+
+    Redacts before cutting, so a secret straddling the cut cannot leak its first half; a cut
+    excerpt ends with ``…``.
+    """
+    redacted = redact_text(text[: limit * 4], secrets)
+    return redacted if len(redacted) <= limit else redacted[: limit - 1] + "…"

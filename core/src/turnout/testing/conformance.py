@@ -181,7 +181,7 @@ class PluginConformance:
         model = runtime.resolve(request)
 
         def lower() -> dict[str, Any]:
-            wire = runtime.plugins.hook.turnout_lower_request(
+            wire = runtime.plugins.runtime_hook("turnout_lower_request", self.runtime_id)(
                 request=request, model=model, runtime=self.runtime_id, tools=[]
             )
             assert isinstance(wire, WireRequest), (

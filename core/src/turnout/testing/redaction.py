@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from turnout.http.redaction import REDACTED, is_credential_header
+
 __all__ = [
     "DEFAULT_REQUEST_HEADERS",
     "DEFAULT_RESPONSE_HEADERS",
@@ -28,28 +30,11 @@ __all__ = [
     "scan_for_secrets",
 ]
 
-REDACTED = "[REDACTED]"
-"""What a redacted value is replaced with."""
-
 DEFAULT_REQUEST_HEADERS = frozenset({"content-type", "accept", "openai-beta", "anthropic-version", "anthropic-beta"})
 """Request headers a cassette keeps by default (every other header is dropped)."""
 
 DEFAULT_RESPONSE_HEADERS = frozenset({"content-type"})
 """Response headers a cassette keeps by default."""
-
-SENSITIVE_HEADERS = frozenset(
-    {
-        "authorization",
-        "cookie",
-        "proxy-authorization",
-        "set-cookie",
-        "x-api-key",
-        "x-amz-security-token",
-        "x-goog-api-key",
-        "x-org-id",
-    }
-)
-"""Headers stored as ``[REDACTED]`` even when someone allow-lists them."""
 
 SENSITIVE_QUERY_PARAMS = frozenset(
     {
@@ -166,7 +151,7 @@ class Redactor:
         for name, value in headers:
             lower = name.lower()
             if lower in allowed:
-                kept[lower] = REDACTED if lower in SENSITIVE_HEADERS else value
+                kept[lower] = REDACTED if is_credential_header(lower) else value
         return dict(sorted(kept.items()))
 
     def _redact_json(self, data: Any) -> tuple[Any, bool]:

@@ -14,9 +14,11 @@ from turnout.errors import UnsupportedRequestError
 from turnout_example_plugin import PACKAGE, RUNTIME_ID
 
 if TYPE_CHECKING:
-    from turnout.http import HTTPClient
+    from turnout.plugin_api import HTTPClient
 
 USER_AGENT = "turnout-example-plugin/0.1"
+
+turnout_manifest = turnout.Manifest(hooks_version=2, runtimes=(RUNTIME_ID,))
 
 
 @turnout.hookimpl
@@ -34,12 +36,8 @@ def turnout_check_support(request: turnout.LLMRequest, model: turnout.ResolvedMo
 
 
 @turnout.hookimpl
-def turnout_lower_request(
-    request: turnout.LLMRequest, model: turnout.ResolvedModel, runtime: str
-) -> turnout.WireRequest | None:
+def turnout_lower_request(request: turnout.LLMRequest, model: turnout.ResolvedModel) -> turnout.WireRequest:
     """``POST {base}/chat`` with the conversation as plain text messages."""
-    if runtime != RUNTIME_ID:
-        return None
     messages = [{"role": "system", "text": text} for text in request.system]
     for message in request.messages:
         texts = []
@@ -55,24 +53,15 @@ def turnout_lower_request(
             "authorization": f"Bearer {model.api_key.get_secret_value()}",
             "content-type": "application/json",
             "accept": "text/event-stream",
+            "x-echo-client": USER_AGENT,
         },
         json={"model": model.api_id, "messages": messages, "stream": True},
     )
 
 
 @turnout.hookimpl
-def turnout_inject_headers(runtime: str) -> dict[str, str] | None:
-    """Identify the client to the echo service."""
-    return {"x-echo-client": USER_AGENT} if runtime == RUNTIME_ID else None
-
-
-@turnout.hookimpl
-def turnout_open_stream(
-    wire: turnout.WireRequest, runtime: str, http: HTTPClient
-) -> AsyncIterator[turnout.LLMEvent] | None:
+def turnout_open_stream(wire: turnout.WireRequest, http: HTTPClient) -> AsyncIterator[turnout.LLMEvent]:
     """Send the request and parse the echo stream."""
-    if runtime != RUNTIME_ID:
-        return None
     from turnout_example_plugin.stream import stream_events
 
     return stream_events(wire, http)

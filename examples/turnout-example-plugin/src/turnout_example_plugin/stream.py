@@ -11,22 +11,23 @@ from collections.abc import AsyncIterable, AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from turnout.errors import StreamDecodeError
-from turnout.events import (
+from turnout.plugin_api import (
     FinishReason,
     LLMEvent,
     ProviderError,
+    SSEFrame,
     StepFinish,
     StepStart,
     TextDelta,
     TextEnd,
     TextStart,
     Usage,
+    WireRequest,
+    aiter_sse,
 )
-from turnout.sse import SSEFrame, aiter_sse
-from turnout.wire import WireRequest
 
 if TYPE_CHECKING:
-    from turnout.http import HTTPClient
+    from turnout.plugin_api import HTTPClient
 
 _REASONS: dict[str, FinishReason] = {"stop": "stop", "length": "length"}
 

@@ -2,6 +2,8 @@
 
 import turnout
 
+turnout_manifest = turnout.Manifest(hooks_version=2)
+
 
 @turnout.hookimpl
 def turnout_check_support(request):

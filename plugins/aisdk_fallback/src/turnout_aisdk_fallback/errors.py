@@ -16,10 +16,14 @@ from typing import Any
 
 import httpx2
 from turnout.errors import StreamDecodeError, TurnoutError
-from turnout.events import ProviderError
-from turnout.http.errors import error_from_exception, error_from_response, is_context_overflow
-from turnout.http.redaction import redact_text
-from turnout.http.timeouts import Timeouts
+from turnout.plugin_api import (
+    ProviderError,
+    Timeouts,
+    error_from_exception,
+    error_from_response,
+    is_context_overflow,
+    redact_text,
+)
 
 __all__ = ["in_stream_error", "map_exception"]
 

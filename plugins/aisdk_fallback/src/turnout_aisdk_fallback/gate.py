@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from turnout.config import ResolvedModel
-from turnout.selection import Priority, Verdict
+from turnout.plugin_api import Priority, ResolvedModel, Verdict
 
 from turnout_aisdk_fallback.packages import ROUTES, Route, route_for
 

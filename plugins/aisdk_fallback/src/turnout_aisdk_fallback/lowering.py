@@ -19,20 +19,20 @@ from pydantic_ai import messages as pai
 from pydantic_ai.models import ModelRequestParameters
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.tools import ToolDefinition
-from turnout.config import ResolvedModel
 from turnout.errors import UnsupportedRequestError
-from turnout.request import (
+from turnout.plugin_api import (
     LLMRequest,
     MediaPart,
     Message,
     NamedToolChoice,
     ReasoningPart,
+    ResolvedModel,
     TextPart,
+    Tool,
     ToolCallPart,
     ToolResultPart,
+    WireRequest,
 )
-from turnout.tools import Tool
-from turnout.wire import WireRequest
 
 from turnout_aisdk_fallback import metadata
 from turnout_aisdk_fallback.packages import Route

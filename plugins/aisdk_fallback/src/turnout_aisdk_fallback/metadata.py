@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from turnout.request import ProviderMetadata
+from turnout.plugin_api import ProviderMetadata
 
 __all__ = ["PartState", "read", "write"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx2
 from pydantic_ai.models import Model
-from turnout.config import ResolvedModel
+from turnout.plugin_api import ResolvedModel
 
 from turnout_aisdk_fallback.packages import Route
 

@@ -9,21 +9,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from turnout.hookspecs import hookimpl
+from turnout.plugin_api import HOOKS_VERSION, Manifest, hookimpl
 
 from turnout_aisdk_fallback.gate import RUNTIME, check_support
 from turnout_aisdk_fallback.packages import route_for
 
 if TYPE_CHECKING:
-    from turnout.config import ResolvedModel
-    from turnout.events import LLMEvent
-    from turnout.http import HTTPClient
-    from turnout.request import LLMRequest
-    from turnout.selection import Verdict
-    from turnout.tools import Tool
-    from turnout.wire import WireRequest
+    from turnout.plugin_api import HTTPClient, LLMEvent, LLMRequest, ResolvedModel, Tool, Verdict, WireRequest
 
-__all__ = ["turnout_check_support", "turnout_lower_request", "turnout_open_stream"]
+__all__ = ["turnout_check_support", "turnout_lower_request", "turnout_manifest", "turnout_open_stream"]
+
+turnout_manifest = Manifest(hooks_version=HOOKS_VERSION, runtimes=(RUNTIME,))
 
 
 @hookimpl
@@ -33,12 +29,8 @@ def turnout_check_support(model: ResolvedModel) -> Verdict:
 
 
 @hookimpl
-def turnout_lower_request(
-    request: LLMRequest, model: ResolvedModel, runtime: str, tools: list[Tool]
-) -> WireRequest | None:
-    """Lower the request to pydantic-ai messages and settings (for ``aisdk-fallback`` only)."""
-    if runtime != RUNTIME:
-        return None
+def turnout_lower_request(request: LLMRequest, model: ResolvedModel, tools: list[Tool]) -> WireRequest:
+    """Lower the request to pydantic-ai messages and settings."""
     from turnout.errors import UnsupportedRequestError
 
     from turnout_aisdk_fallback.lowering import lower_request
@@ -50,12 +42,8 @@ def turnout_lower_request(
 
 
 @hookimpl
-def turnout_open_stream(
-    wire: WireRequest, model: ResolvedModel, runtime: str, http: HTTPClient
-) -> AsyncIterator[LLMEvent] | None:
-    """Stream through pydantic-ai over the core's HTTP client (``aisdk-fallback`` only)."""
-    if runtime != RUNTIME:
-        return None
+def turnout_open_stream(wire: WireRequest, model: ResolvedModel, http: HTTPClient) -> AsyncIterator[LLMEvent]:
+    """Stream through pydantic-ai over the core's HTTP client."""
     from turnout_aisdk_fallback.stream import open_stream
 
     return open_stream(wire, model, http)

@@ -21,14 +21,15 @@ from pydantic_ai.direct import model_request_stream
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.usage import RequestUsage
 from pydantic_core import to_jsonable_python
-from turnout.config import ResolvedModel
-from turnout.events import (
+from turnout.plugin_api import (
     FinishReason,
+    HTTPClient,
     LLMEvent,
     ProviderError,
     ReasoningDelta,
     ReasoningEnd,
     ReasoningStart,
+    ResolvedModel,
     StepFinish,
     StepStart,
     TextDelta,
@@ -40,12 +41,11 @@ from turnout.events import (
     ToolInputEnd,
     ToolInputStart,
     ToolResult,
+    ToolResultValue,
     Usage,
+    WireRequest,
+    secrets_in_headers,
 )
-from turnout.http import HTTPClient
-from turnout.http.redaction import secrets_in_headers
-from turnout.request import ToolResultValue
-from turnout.wire import WireRequest
 
 from turnout_aisdk_fallback import metadata
 from turnout_aisdk_fallback.errors import in_stream_error, map_exception

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from turnout.selection import Priority, Verdict
+from turnout.plugin_api import Priority, Verdict
 
 if TYPE_CHECKING:
-    from turnout.config import ResolvedModel, RuntimeFlags
+    from turnout.plugin_api import ResolvedModel, RuntimeFlags
 
 __all__ = ["RUNTIME", "check_support"]
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from turnout.errors import UnsupportedRequestError
-from turnout.request import (
+from turnout.plugin_api import (
     LLMRequest,
     MediaPart,
     Message,
@@ -29,12 +29,11 @@ from turnout.request import (
     TextPart,
     ToolCallPart,
     ToolResultPart,
+    WireRequest,
 )
-from turnout.wire import WireRequest
 
 if TYPE_CHECKING:
-    from turnout.config import ResolvedModel
-    from turnout.tools import Tool
+    from turnout.plugin_api import ResolvedModel, Tool
 
 __all__ = ["DEFAULT_BASE_URL", "lower_request", "responses_tools"]
 
@@ -72,9 +71,7 @@ def lower_request(request: LLMRequest, model: ResolvedModel, tools: Sequence[Too
     if request.tool_choice is not None:
         choice = request.tool_choice
         body["tool_choice"] = (
-            {"type": "function", "name": choice.name}
-            if isinstance(choice, NamedToolChoice)
-            else choice
+            {"type": "function", "name": choice.name} if isinstance(choice, NamedToolChoice) else choice
         )
     if store is not None:
         body["store"] = store
@@ -87,9 +84,7 @@ def lower_request(request: LLMRequest, model: ResolvedModel, tools: Sequence[Too
     effort = _choice(options, "reasoningEffort", _EFFORTS)
     summary = _choice(options, "reasoningSummary", _SUMMARIES)
     if effort is not None or summary is not None:
-        body["reasoning"] = {
-            key: value for key, value in (("effort", effort), ("summary", summary)) if value
-        }
+        body["reasoning"] = {key: value for key, value in (("effort", effort), ("summary", summary)) if value}
     if (verbosity := _choice(options, "textVerbosity", _VERBOSITIES)) is not None:
         body["text"] = {"verbosity": verbosity}
     generation = request.generation
@@ -143,9 +138,7 @@ def _choice(options: Mapping[str, Any], name: str, allowed: frozenset[str]) -> s
         return None
     if value not in allowed:
         shown = ", ".join(sorted(allowed))
-        raise UnsupportedRequestError(
-            f"OpenAI Responses does not support {name} {value!r} (expected one of {shown})"
-        )
+        raise UnsupportedRequestError(f"OpenAI Responses does not support {name} {value!r} (expected one of {shown})")
     return str(value)
 
 
@@ -154,9 +147,7 @@ def _include(options: Mapping[str, Any]) -> list[str]:
     if include is not None and (
         not isinstance(include, list | tuple) or not all(isinstance(item, str) for item in include)
     ):
-        raise UnsupportedRequestError(
-            f"OpenAI option include must be a list of strings, got {include!r}"
-        )
+        raise UnsupportedRequestError(f"OpenAI option include must be a list of strings, got {include!r}")
     values: list[str] = list(include or ())
     if options.get("includeEncryptedReasoning") is True and _ENCRYPTED_REASONING not in values:
         values.append(_ENCRYPTED_REASONING)
@@ -172,9 +163,7 @@ def _input(request: LLMRequest, *, store: bool | None) -> list[dict[str, Any]]:
         items.append({"role": "system", "content": "\n".join(request.system)})
     for message in request.messages:
         if message.role == "user":
-            items.append(
-                {"role": "user", "content": [_user_content(part) for part in message.content]}
-            )
+            items.append({"role": "user", "content": [_user_content(part) for part in message.content]})
         elif message.role == "assistant":
             items.extend(_assistant_items(message, store=store))
         else:
@@ -232,9 +221,7 @@ def _assistant_items(message: Message, *, store: bool | None) -> list[dict[str, 
                     "type": "function_call",
                     "call_id": part.id,
                     "name": part.name,
-                    "arguments": json.dumps(
-                        part.input if part.input is not None else {}, separators=(",", ":")
-                    ),
+                    "arguments": json.dumps(part.input if part.input is not None else {}, separators=(",", ":")),
                 }
             )
         elif isinstance(part, ToolResultPart) and part.provider_executed:
@@ -245,11 +232,7 @@ def _assistant_items(message: Message, *, store: bool | None) -> list[dict[str, 
             )
     flush_text()
     if store is False:  # unpersisted reasoning can only go back with its encrypted state
-        items = [
-            item
-            for item in items
-            if item.get("type") != "reasoning" or item.get("encrypted_content")
-        ]
+        items = [item for item in items if item.get("type") != "reasoning" or item.get("encrypted_content")]
     return items
 
 
@@ -257,14 +240,10 @@ def _tool_outputs(message: Message) -> list[dict[str, Any]]:
     outputs: list[dict[str, Any]] = []
     for part in message.content:
         if not isinstance(part, ToolResultPart):
-            raise UnsupportedRequestError(
-                f"tool messages can hold tool results only, not {part.type} parts"
-            )
+            raise UnsupportedRequestError(f"tool messages can hold tool results only, not {part.type} parts")
         if part.provider_executed:
             continue
-        outputs.append(
-            {"type": "function_call_output", "call_id": part.id, "output": _output_text(part)}
-        )
+        outputs.append({"type": "function_call_output", "call_id": part.id, "output": _output_text(part)})
     return outputs
 
 

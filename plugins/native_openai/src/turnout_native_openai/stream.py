@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 from pydantic_core import from_json
 from turnout.errors import StreamDecodeError
-from turnout.events import (
+from turnout.plugin_api import (
     FinishReason,
     LLMEvent,
     ProviderError,
@@ -49,13 +49,12 @@ from turnout.events import (
     ToolInputEnd,
     ToolInputStart,
     ToolResult,
+    ToolResultValue,
     Usage,
 )
-from turnout.request import ToolResultValue
 
 if TYPE_CHECKING:
-    from turnout.http import HTTPClient
-    from turnout.wire import WireRequest
+    from turnout.plugin_api import HTTPClient, WireRequest
 
 __all__ = ["finish_reason", "parse_responses_stream", "stream_events", "usage_from_response"]
 
@@ -104,9 +103,7 @@ _OVERFLOW = re.compile(
     r"prompt is too long|too many tokens|request entity too large",
     re.IGNORECASE,
 )
-_RETRYABLE_CODES = frozenset(
-    {"server_error", "rate_limit_exceeded", "internal_error", "overloaded"}
-)
+_RETRYABLE_CODES = frozenset({"server_error", "rate_limit_exceeded", "internal_error", "overloaded"})
 
 
 def usage_from_response(response: Mapping[str, Any]) -> Usage | None:
@@ -122,23 +119,15 @@ def usage_from_response(response: Mapping[str, Any]) -> Usage | None:
     output_tokens = _count(raw.get("output_tokens"))
     input_details = raw.get("input_tokens_details")
     output_details = raw.get("output_tokens_details")
-    cached = (
-        _count(input_details.get("cached_tokens")) if isinstance(input_details, Mapping) else None
-    )
-    reasoning = (
-        _count(output_details.get("reasoning_tokens"))
-        if isinstance(output_details, Mapping)
-        else None
-    )
+    cached = _count(input_details.get("cached_tokens")) if isinstance(input_details, Mapping) else None
+    reasoning = _count(output_details.get("reasoning_tokens")) if isinstance(output_details, Mapping) else None
     total = _count(raw.get("total_tokens"))
     if total is None and (input_tokens is not None or output_tokens is not None):
         total = (input_tokens or 0) + (output_tokens or 0)
     return Usage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        non_cached_input_tokens=None
-        if input_tokens is None
-        else max(0, input_tokens - (cached or 0)),
+        non_cached_input_tokens=None if input_tokens is None else max(0, input_tokens - (cached or 0)),
         cache_read_input_tokens=cached,
         reasoning_tokens=reasoning,
         total_tokens=total,
@@ -269,9 +258,7 @@ class _ResponsesStream:
         yield from self.open_reasoning(item_id, f"{item_id}:{event.get('summary_index') or 0}")
 
     def close_reasoning(self, item_id: str, encrypted: str | None) -> Iterator[LLMEvent]:
-        if (
-            item_id not in self.reasoning
-        ):  # nothing streamed: still one block, so the state can go back
+        if item_id not in self.reasoning:  # nothing streamed: still one block, so the state can go back
             yield from self.open_reasoning(item_id, f"{item_id}:0")
         item = self.reasoning.pop(item_id)
         metadata = {"openai": {"itemId": item_id, "reasoningEncryptedContent": encrypted}}
@@ -296,9 +283,7 @@ class _ResponsesStream:
 
     def register_call(self, item: Mapping[str, Any]) -> _PendingCall:
         item_id = item["id"]
-        call = _PendingCall(
-            call_id=item.get("call_id") or item_id, name=item.get("name") or "", item_id=item_id
-        )
+        call = _PendingCall(call_id=item.get("call_id") or item_id, name=item.get("name") or "", item_id=item_id)
         if item.get("arguments"):
             call.parts.append(item["arguments"])
         self.calls[item_id] = call
@@ -327,11 +312,7 @@ class _ResponsesStream:
                 provider_metadata=metadata,
             )
             error = item.get("error")
-            result = (
-                ToolResultValue(type="error", value=error)
-                if error
-                else ToolResultValue(type="json", value=item)
-            )
+            result = ToolResultValue(type="error", value=error) if error else ToolResultValue(type="json", value=item)
             yield ToolResult(
                 id=item_id,
                 name=name,
@@ -358,9 +339,7 @@ class _ResponsesStream:
         if call is None:
             call = self.register_call(item)
             del self.calls[item_id]
-            yield ToolInputStart(
-                id=call.call_id, name=call.name, provider_metadata={"openai": {"itemId": item_id}}
-            )
+            yield ToolInputStart(id=call.call_id, name=call.name, provider_metadata={"openai": {"itemId": item_id}})
         arguments = item.get("arguments")
         text = arguments if isinstance(arguments, str) else "".join(call.parts)
         try:
@@ -409,8 +388,7 @@ class _ResponsesStream:
             if incomplete:
                 failure["incompleteReason"] = incomplete
             yield ProviderError(
-                message=f"OpenAI Responses {message} {call.name} "
-                f"({size} argument bytes, {terminal}{reason})",
+                message=f"OpenAI Responses {message} {call.name} ({size} argument bytes, {terminal}{reason})",
                 code="truncated",
                 retryable=True,
                 provider_metadata={"openai": failure},
@@ -454,8 +432,7 @@ class _ResponsesStream:
         """The byte stream ended without a terminal event."""
         if not self.error_reported:
             raise StreamDecodeError(
-                "OpenAI Responses stream ended before response.completed, "
-                "response.incomplete or response.failed"
+                "OpenAI Responses stream ended before response.completed, response.incomplete or response.failed"
             )
         yield from self.close_all()
         yield from self.truncated("error", {})
@@ -463,9 +440,7 @@ class _ResponsesStream:
 
 
 def _text_metadata(block: str, refusal: bool) -> dict[str, dict[str, Any]]:
-    return (
-        {"openai": {"itemId": block, "refusal": True}} if refusal else {"openai": {"itemId": block}}
-    )
+    return {"openai": {"itemId": block, "refusal": True}} if refusal else {"openai": {"itemId": block}}
 
 
 def _step_metadata(response: Mapping[str, Any]) -> dict[str, dict[str, Any]] | None:
@@ -488,13 +463,9 @@ def _provider_error(event: Mapping[str, Any], fallback: str) -> ProviderError:
     ):
         if isinstance(source, Mapping):
             code = code or (source.get("code") if isinstance(source.get("code"), str) else None)
-            message = message or (
-                source.get("message") if isinstance(source.get("message"), str) else None
-            )
+            message = message or (source.get("message") if isinstance(source.get("message"), str) else None)
     text = f"{code}: {message}" if code and message else message or code or fallback
-    classification = (
-        "context-overflow" if _OVERFLOW.search(f"{code or ''} {message or ''}") else code
-    )
+    classification = "context-overflow" if _OVERFLOW.search(f"{code or ''} {message or ''}") else code
     return ProviderError(
         message=text,
         code=classification,
@@ -524,9 +495,7 @@ async def parse_responses_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LL
             except (ValueError, TypeError, KeyError):
                 if not data.strip() or data.strip() == "[DONE]":
                     continue
-                raise StreamDecodeError(
-                    "Invalid OpenAI Responses stream event", frame=_excerpt(data)
-                ) from None
+                raise StreamDecodeError("Invalid OpenAI Responses stream event", frame=_excerpt(data)) from None
             if kind == _TEXT_DELTA:
                 delta = event["delta"]
                 if delta:
@@ -568,7 +537,7 @@ async def stream_events(wire: WireRequest, http: HTTPClient) -> AsyncIterator[LL
     HTTP error statuses and transport failures are raised by ``http.stream`` as typed errors;
     leaving the iteration early closes the connection.
     """
-    from turnout.sse import aiter_sse
+    from turnout.plugin_api import aiter_sse
 
     async with http.stream(wire) as response:
         async for event in parse_responses_stream(aiter_sse(response.aiter_bytes())):

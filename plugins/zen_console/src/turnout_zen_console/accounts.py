@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
-from turnout.paths import user_data_dir
+from turnout.plugin_api import user_data_dir
 
 from turnout_zen_console.errors import AccountStoreError
 from turnout_zen_console.storage import read_json, write_private_json

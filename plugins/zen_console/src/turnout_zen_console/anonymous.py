@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from turnout.config import Config
+from turnout.plugin_api import Config
 
 __all__ = ["PUBLIC_KEY", "ZEN_PROVIDER", "apply_anonymous_zen"]
 

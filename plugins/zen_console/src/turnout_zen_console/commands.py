@@ -23,7 +23,7 @@ from turnout_zen_console.server import console_server
 from turnout_zen_console.tokens import TokenSource
 
 if TYPE_CHECKING:
-    from turnout.cli import CLI
+    from turnout.plugin_api import CLI
 
 __all__ = ["register_commands"]
 

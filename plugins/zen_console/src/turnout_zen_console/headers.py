@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 
-from turnout.config import ResolvedModel
+from turnout.plugin_api import ResolvedModel
 
 from turnout_zen_console.server import origin
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from turnout.hookspecs import hookimpl
+from turnout.plugin_api import HOOKS_VERSION, Manifest, hookimpl
 
 if TYPE_CHECKING:
-    from turnout.cli import CLI
-    from turnout.config import Config, ResolvedModel
-    from turnout.wire import WireRequest
+    from turnout.plugin_api import CLI, Config, ResolvedModel, WireRequest
 
     from turnout_zen_console.session import ConsoleSession
+
+turnout_manifest = Manifest(hooks_version=HOOKS_VERSION)
+"""Console auth owns no runtime: it configures providers and adds headers."""
 
 _session: ConsoleSession | None = None
 """The login set up by the last ``turnout_configure`` (the active account is process-wide)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from turnout.config import Config
+from turnout.plugin_api import Config
 
 from turnout_zen_console.accounts import Account
 from turnout_zen_console.client import ConsoleClient

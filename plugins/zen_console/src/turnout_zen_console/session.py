@@ -15,8 +15,8 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from turnout.config import Config, ResolvedModel
 from turnout.errors import ConfigError
+from turnout.plugin_api import Config, ResolvedModel
 
 from turnout_zen_console.accounts import AccountStore
 from turnout_zen_console.anonymous import apply_anonymous_zen
