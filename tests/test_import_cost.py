@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = """
 import json, sys
 import turnout
@@ -15,6 +17,7 @@ print(json.dumps({"plugins": sorted(rt.plugins.infos), "modules": sorted(sys.mod
 """
 
 
+@pytest.mark.slow
 def test_runtime_with_every_plugin_discovered_imports_no_provider_sdk() -> None:
     env = {k: v for k, v in os.environ.items() if k != "TURNOUT_PLUGINS"}
     out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # installs packages into a fresh environment
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "turnout-team-policy"
 CONFIG = {"provider": {"openai": {"options": {"apiKey": "test-key-0000"}}}}

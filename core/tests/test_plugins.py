@@ -91,6 +91,7 @@ def test_a_misspelled_hook_is_rejected_at_registration() -> None:
         PluginSet().register(Typo(), "typo")
 
 
+@pytest.mark.slow
 def test_cli_plugins_json_lists_versions_hooks_and_load_errors(site: Path) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
     env.pop("TURNOUT_PLUGINS", None)

@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # installs packages into a fresh environment
+
 CORE = Path(__file__).resolve().parents[1]
 EXAMPLE = CORE.parent / "examples" / "turnout-example-plugin"
 

@@ -273,6 +273,7 @@ def test_a_bad_marker_is_a_usage_error(inner: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*use @pytest.mark.turnout_cassette('name') with one non-empty name*"])
 
 
+@pytest.mark.slow
 def test_loading_the_plugin_imports_neither_syrupy_nor_the_kit() -> None:
     code = (
         "import sys, turnout.testing.pytest_plugin\n"

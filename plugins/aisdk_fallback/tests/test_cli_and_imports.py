@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from fallback_support import LoopbackServer, anthropic_stream, anthropic_text
 
 TURNOUT = Path(sys.executable).parent / "turnout"
@@ -32,6 +33,7 @@ def _env(tmp_path: Path, port: int) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_turnout_run_anthropic_through_the_cli(loopback: LoopbackServer, tmp_path: Path) -> None:
     loopback.serve(HELLO)
     args = [str(TURNOUT), "run", "-m", "anthropic/claude-test", "--json", "Say hello"]
@@ -55,6 +57,7 @@ def test_turnout_run_anthropic_through_the_cli(loopback: LoopbackServer, tmp_pat
     assert "test-key" not in done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_discovery_imports_no_provider_sdk(tmp_path: Path) -> None:
     """``import turnout`` + ``Runtime()`` with this plugin discovered, and a selection through it,
     import neither pydantic-ai nor a provider SDK."""
