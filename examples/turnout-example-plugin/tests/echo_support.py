@@ -10,8 +10,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from turnout.testing import Redactor
-from turnout.testing.redaction import DEFAULT_REQUEST_HEADERS
+from turnout.testing import DEFAULT_REQUEST_HEADERS, Redactor
 
 ECHO_KEY = "fixture-echo-key"
 """The key the loopback service accepts (a placeholder: never a real credential)."""

@@ -26,10 +26,18 @@ if TYPE_CHECKING:
         resolve_mode,
     )
     from turnout.testing.conformance import DeclinedCase, PluginConformance
-    from turnout.testing.redaction import Redactor, SecretFinding, scan_for_secrets
+    from turnout.testing.redaction import (
+        DEFAULT_REQUEST_HEADERS,
+        DEFAULT_RESPONSE_HEADERS,
+        Redactor,
+        SecretFinding,
+        scan_for_secrets,
+    )
     from turnout.testing.snapshot import JSONLSnapshotExtension, event_lines, normalize
 
 __all__ = [
+    "DEFAULT_REQUEST_HEADERS",
+    "DEFAULT_RESPONSE_HEADERS",
     "Cassette",
     "CassetteError",
     "CassetteMismatchError",
@@ -58,6 +66,8 @@ _HOMES = {
     "EventProtocolError": "turnout.guard",
     "DeclinedCase": "turnout.testing.conformance",
     "PluginConformance": "turnout.testing.conformance",
+    "DEFAULT_REQUEST_HEADERS": "turnout.testing.redaction",
+    "DEFAULT_RESPONSE_HEADERS": "turnout.testing.redaction",
     "Redactor": "turnout.testing.redaction",
     "SecretFinding": "turnout.testing.redaction",
     "scan_for_secrets": "turnout.testing.redaction",
