@@ -104,7 +104,7 @@ def test_cli_plugins_json_lists_versions_hooks_and_load_errors(site: Path) -> No
     assert listed["tidy_plugin"]["version"] == "1.2.3"
     for first_party in ("native_openai", "zen_console", "aisdk_fallback"):
         assert listed[first_party]["error"] is None
-        assert listed[first_party]["version"] == "0.1.0"
+        assert listed[first_party]["version"] == "0.2.0"
         assert listed[first_party]["hooks"], first_party
     # everything else still works with the broken plugin installed
     explain = subprocess.run(

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from turnout.tools import Tool, ToolContext, ToolExecutionError
     from turnout.wire import WireRequest
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # Names load on first use, so ``import turnout`` (and the pytest plugin, which every test run of
 # a project with ``turnout[testing]`` loads) costs almost nothing until something is used.
