@@ -132,6 +132,28 @@ class PluginConformance:
             pytest.fail(f"{type(self).__name__}: set cassettes_dir to the scenario cassettes' directory")
         return CassetteTransport(Path(self.cassettes_dir) / f"{name}.json", redactor=self.redactor)
 
+    def warm_up(self, transport: CassetteTransport, request: LLMRequest) -> None:
+        """Lower the request and open (without reading) its stream, with no time limit.
+
+        A plugin imports its heavy modules lazily, on its first lowering and stream; doing that
+        once here keeps cold imports out of the timed checks. Nothing is sent.
+        """
+
+        async def open_and_close() -> None:
+            async with self.make_runtime(transport) as runtime:
+                model = runtime.resolve(request)
+                wire = runtime.plugins.runtime_hook("turnout_lower_request", self.runtime_id)(
+                    request=request, model=model, runtime=self.runtime_id, tools=[]
+                )
+                events = runtime.plugins.runtime_hook("turnout_open_stream", self.runtime_id)(
+                    wire=wire, model=model, runtime=self.runtime_id, http=runtime.http
+                )
+                close = getattr(events, "aclose", None)
+                if close is not None:
+                    await close()
+
+        asyncio.run(open_and_close())
+
     def _scenario_request(self, scenario: str | None) -> tuple[str, LLMRequest]:
         if scenario is None:
             pytest.fail(f"{type(self).__name__}: set scenarios to at least one recorded cassette")
@@ -206,6 +228,7 @@ class PluginConformance:
         from turnout.guard import check_events
 
         name, request = self._scenario_request(turnout_scenario)
+        self.warm_up(self.scenario_transport(name), request)
         transport = self.scenario_transport(name)
 
         async def collect() -> list[LLMEvent]:
@@ -221,6 +244,7 @@ class PluginConformance:
         """Closing the stream at its first event after the request went out returns promptly,
         with no ``finish``, and closes the HTTP response."""
         name, request = self._scenario_request(turnout_scenario)
+        self.warm_up(self.scenario_transport(name), request)
         transport = self.scenario_transport(name)
 
         async def read_then_close() -> tuple[list[str], int | None]:
