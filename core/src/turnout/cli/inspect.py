@@ -85,6 +85,8 @@ def _plugins(args: argparse.Namespace) -> int:
             if info["error"]:
                 print(f"  failed to load: {info['error']}")
             else:
+                if info["runtimes"]:
+                    print(f"  runtimes: {', '.join(info['runtimes'])}")
                 print(f"  hooks: {', '.join(info['hooks']) or 'none'}")
     return 0
 
