@@ -245,16 +245,12 @@ class PluginSet:
         if caller is None:
             if runtime not in self.owners:
                 raise PluginError(f"no installed plugin owns runtime {runtime!r}")
-            others = {name for rt, name in self.owners.items() if name != self.owners[runtime]}
+            others = {name for name in self.owners.values() if name != self.owners[runtime]}
             caller = self.manager.subset_hook_caller(
                 hook_name, remove_plugins=[self.manager.get_plugin(name) for name in others]
             )
             self._callers[key] = caller
         return caller
-
-    def implementations(self, hook_name: str) -> list[pluggy.HookImpl]:
-        """The implementations of one hook, in call order."""
-        return list(reversed(getattr(self.manager.hook, hook_name).get_hookimpls()))
 
 
 def _new_manager() -> pluggy.PluginManager:
