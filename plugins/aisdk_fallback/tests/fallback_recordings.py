@@ -93,6 +93,9 @@ _ANTHROPIC_REASONS = {
 }
 
 
+_ANTHROPIC_COUNTS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+
+
 def anthropic_expected(path: Path) -> Expected:
     """Expectations for an Anthropic Messages stream."""
     result = Expected()
@@ -111,7 +114,14 @@ def anthropic_expected(path: Path) -> Expected:
             elif delta["type"] == "input_json_delta":
                 blocks[event["index"]]["json"] += delta["partial_json"]
         elif kind == "message_delta":
-            usage.update({k: v for k, v in (event.get("usage") or {}).items() if isinstance(v, int)})
+            final = event.get("usage") or {}
+            usage.update({k: v for k, v in final.items() if isinstance(v, int)})
+            compactions = [i for i in final.get("iterations") or [] if i.get("type") == "compaction"]
+            for key in _ANTHROPIC_COUNTS:
+                # Anthropic documents that the top-level usage leaves out server-side compaction
+                # iterations, billed for the same model: the request's usage adds them back.
+                # Advisor iterations are another model's usage, so they stay out.
+                usage[key] = usage.get(key, 0) + sum(i.get(key) or 0 for i in compactions)
             if reason := (event.get("delta") or {}).get("stop_reason"):
                 result.reason = _ANTHROPIC_REASONS.get(reason, "unknown")
     for block in blocks.values():

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import turnout
 from fallback_support import RECORDED_BASE_URL, provider_config, recording, replay_recorded
+from turnout.errors import StreamDecodeError
 from turnout.guard import check_events
 from turnout_aisdk_fallback import plugin as fallback_plugin
 from turnout_native_openai import plugin as native_plugin
@@ -46,6 +47,7 @@ INHERENT: dict[str, tuple[str, str]] = {
         for stem in (
             "vercel-ai__apply-patch-tool.1",
             "vercel-ai__local-shell-tool.1",
+            "vercel-ai__shell-skills.1",
             "vercel-ai__shell-tool.1.part1",
         )
     },
@@ -59,11 +61,42 @@ INHERENT: dict[str, tuple[str, str]] = {
         for stem in (
             "pydantic-ai__mcp-server-tool-stream.0",
             "vercel-ai__mcp-tool-approval.1",
+            "vercel-ai__mcp-tool-approval.2",
+            "vercel-ai__mcp-tool-approval.3",
             "vercel-ai__mcp-tool-approval.4",
         )
     },
 }
 """Fixture stem → (the aspect that differs, why it is inherent to pydantic-ai)."""
+
+TOOL_SEMANTICS = "tool semantics on every runtime (issue 12)"
+DEFECTS: dict[str, str] = {
+    "mirascope__openai-responses-handles-refusal-for-stream.0": (
+        "tool arguments cut off by max_output_tokens: native reports a provider-error (finish "
+        "error), the fallback a tool-error for the call (finish length); "
+        f"{TOOL_SEMANTICS}, 'malformed arguments' decides one rule"
+    ),
+    "pydantic-ai__openai-responses-code-execution-return-image-stream.0": (
+        "the hosted code interpreter call is named 'code_interpreter' by native and "
+        f"'code_execution' (pydantic-ai's name) by the fallback; {TOOL_SEMANTICS}"
+    ),
+    "pydantic-ai__tool-search-openai-native-tool-search-streaming.0": (
+        f"native drops tool_search_call / tool_search_output items, the fallback reports them; {TOOL_SEMANTICS}"
+    ),
+    "vercel-ai__client-tool-search.1": (
+        "pydantic-ai rejects the client tool_search arguments shape (StreamDecodeError on the "
+        f"fallback); {TOOL_SEMANTICS}"
+    ),
+}
+"""Fixture stem → a known runtime defect owned by another issue (strict xfail: a fix is noticed)."""
+
+
+def _param(path: Path) -> Any:
+    reason = DEFECTS.get(path.stem)
+    if reason is None:
+        return path
+    raises = StreamDecodeError if "StreamDecodeError" in reason else AssertionError
+    return pytest.param(path, marks=pytest.mark.xfail(strict=True, raises=raises, reason=reason))
 
 
 def test_recordings_are_present() -> None:
@@ -85,7 +118,7 @@ def _outcome(events: list[turnout.LLMEvent]) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("path", RESPONSES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [_param(p) for p in RESPONSES], ids=lambda p: p.stem)
 def test_fallback_matches_native(path: Path) -> None:
     config = provider_config(RECORDED_BASE_URL, "@ai-sdk/openai", provider="openai")
     request = turnout.LLMRequest(model="openai/gpt-test", messages=[turnout.user("hi")])

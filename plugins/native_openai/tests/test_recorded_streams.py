@@ -20,6 +20,7 @@ from turnout.events import (
     StepFinish,
     TextDelta,
     ToolCall,
+    ToolError,
     ToolResult,
 )
 from turnout.guard import check_events
@@ -63,11 +64,13 @@ def _expected(terminal: dict[str, Any]) -> dict[str, Any]:
         if item["type"] == "message"
         for part in item["content"]
     )
-    calls = [
-        (item["call_id"], item["name"], json.loads(item["arguments"] or "{}"))
-        for item in output
-        if item["type"] == "function_call"
-    ]
+    calls, malformed = [], []
+    for item in output:
+        if item["type"] == "function_call":
+            try:
+                calls.append((item["call_id"], item["name"], json.loads(item["arguments"] or "{}")))
+            except json.JSONDecodeError:  # e.g. cut off by max_output_tokens
+                malformed.append(item["call_id"])
     hosted = [(item["id"], HOSTED[item["type"]]) for item in output if item["type"] in HOSTED]
     provider_calls = [
         (item["id"], HOSTED[item["type"]])
@@ -109,6 +112,7 @@ def _expected(terminal: dict[str, Any]) -> dict[str, Any]:
     return {
         "text": text,
         "calls": calls,
+        "malformed": malformed,
         "hosted": hosted,
         "provider_calls": provider_calls,
         "reasoning": reasoning,
@@ -120,7 +124,26 @@ def _expected(terminal: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("path", RECORDED_STREAMS, ids=lambda path: path.stem)
+DEFECTS = {
+    "mirascope__openai-responses-handles-refusal-for-stream.0": (
+        "tool arguments cut off by max_output_tokens become a provider-error (finish error) "
+        "instead of the design's tool-error + error tool-result for that call (finish length); "
+        "tool semantics on every runtime (issue 12), 'malformed arguments'"
+    ),
+}
+"""Recording stem → a known defect owned by another issue (strict xfail: a fix is noticed)."""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(path, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=DEFECTS[path.stem]))
+        if path.stem in DEFECTS
+        else path
+        for path in RECORDED_STREAMS
+    ],
+    ids=lambda path: path.stem,
+)
 def test_recorded_stream_matches_its_terminal_event(path: Path) -> None:
     body = path.read_text()
     terminal = next(payload for payload in sse_payloads(body) if payload["type"] in TERMINAL)
@@ -141,10 +164,14 @@ def test_recorded_stream_matches_its_terminal_event(path: Path) -> None:
     hosted_results = {e.id: e for e in events if isinstance(e, ToolResult) and e.provider_executed}
     assert [(c.id, c.name) for c in calls if c.provider_executed] == expected["provider_calls"]
     assert sorted(hosted_results) == sorted(item_id for item_id, _ in expected["hosted"])
+    # malformed arguments: the runtime's tool-error for that call (before the step ends; the
+    # host loop's tool-errors come after it), never a guessed call (design, invariant 3)
+    step_end = next(i for i, e in enumerate(events) if isinstance(e, StepFinish))
+    assert [e.id for e in events[:step_end] if isinstance(e, ToolError)] == expected["malformed"]
     # host tools ran (and, with none registered, answered with an error) for every client call
     client_results = [e for e in events if isinstance(e, ToolResult) and not e.provider_executed]
     assert sorted(r.id for r in client_results) == sorted(
-        call_id for call_id, _, _ in expected["calls"]
+        [call_id for call_id, _, _ in expected["calls"]] + expected["malformed"]
     )
 
     # Every reasoning item closes with its continuation state. OpenAI re-encrypts the blob for
