@@ -99,6 +99,8 @@ class PluginConformance:
     """``max_steps`` for the scenario streams."""
     timeout: ClassVar[float] = 10.0
     """Seconds any single check may take before it counts as hanging."""
+    warm_up_timeout: ClassVar[float] = 120.0
+    """Seconds the warm-up before the timed checks (cold imports) may take."""
 
     # -- helpers (overridable) ------------------------------------------------------------------
 
@@ -133,26 +135,20 @@ class PluginConformance:
         return CassetteTransport(Path(self.cassettes_dir) / f"{name}.json", redactor=self.redactor)
 
     def warm_up(self, transport: CassetteTransport, request: LLMRequest) -> None:
-        """Lower the request and open (without reading) its stream, with no time limit.
+        """Stream the request up to its first event, under ``warm_up_timeout`` only.
 
-        A plugin imports its heavy modules lazily, on its first lowering and stream; doing that
-        once here keeps cold imports out of the timed checks. Nothing is sent.
+        A plugin imports its heavy modules (an SDK, say) lazily, on its first request; doing
+        that once here keeps cold imports out of the checks timed by ``timeout``.
         """
 
-        async def open_and_close() -> None:
+        async def first_event() -> None:
             async with self.make_runtime(transport) as runtime:
-                model = runtime.resolve(request)
-                wire = runtime.plugins.runtime_hook("turnout_lower_request", self.runtime_id)(
-                    request=request, model=model, runtime=self.runtime_id, tools=[]
-                )
-                events = runtime.plugins.runtime_hook("turnout_open_stream", self.runtime_id)(
-                    wire=wire, model=model, runtime=self.runtime_id, http=runtime.http
-                )
-                close = getattr(events, "aclose", None)
-                if close is not None:
-                    await close()
+                stream = runtime.stream(request, max_steps=self.max_steps)
+                async for _ in stream:
+                    break
+                await stream.aclose()  # type: ignore[attr-defined]
 
-        asyncio.run(open_and_close())
+        _run(first_event(), self.warm_up_timeout)
 
     def _scenario_request(self, scenario: str | None) -> tuple[str, LLMRequest]:
         if scenario is None:
