@@ -1,18 +1,25 @@
 """What comes out: the ``LLMEvent`` union, ``Usage``, ``FinishReason`` and ``Response``.
 
-Events are pydantic models discriminated by ``type``. They sit on the per-token hot path, so
-they are plain models with few fields; ``event.model_dump(mode="json", exclude_none=True)``
-gives stable JSON with ``type`` first and ``None`` fields left out.
+Events are frozen dataclasses discriminated by ``type``. They sit on the per-token hot path, so
+building one does no validation (well under a microsecond; ``bench/bench_events.py``); what comes
+from outside is validated at the edge with ``EVENT_ADAPTER`` (``TypeAdapter(LLMEvent)``) or
+``SomeEvent.model_validate(data)``. ``event.model_dump(mode="json", exclude_none=True)`` gives
+stable JSON with ``type`` first and ``None`` fields left out. Events cannot be changed:
+``event.model_copy(update={...})`` returns a changed copy.
 
 The order a stream follows is described (and enforced) in :mod:`turnout.guard`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Annotated, Any, Literal, TypeAlias
+import dataclasses
+import inspect
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeAlias, TypeVar, dataclass_transform
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic.main import IncEx
 
 from turnout.request import ProviderMetadata, ToolResultValue
 
@@ -26,6 +33,7 @@ __all__ = [
     "ReasoningEnd",
     "ReasoningStart",
     "Response",
+    "Source",
     "StepFinish",
     "StepStart",
     "TextDelta",
@@ -55,8 +63,11 @@ def _sum(a: int | None, b: int | None) -> int | None:
 class Usage(BaseModel):
     """Token counts for one step (on ``step-finish``) or the whole stream (on ``finish``).
 
-    Unknown counts stay ``None``; nothing is fabricated and nothing is counted twice.
+    Unknown counts stay ``None``; nothing is fabricated and nothing is counted twice. Frozen,
+    like the events that carry it.
     """
+
+    model_config = ConfigDict(frozen=True)
 
     input_tokens: int | None = None
     """All prompt tokens, cache reads and writes included."""
@@ -105,7 +116,95 @@ class Usage(BaseModel):
         return result
 
 
-class StepStart(BaseModel):
+_T = TypeVar("_T")
+
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _adapter(cls: type[_T]) -> TypeAdapter[_T]:
+    """The pydantic adapter of one event class, built on first use."""
+    adapter = _ADAPTERS.get(cls)
+    if adapter is None:
+        adapter = _ADAPTERS[cls] = TypeAdapter(cls)
+    return adapter
+
+
+class _Event:
+    """The pydantic-style methods every event has (events themselves are plain dataclasses)."""
+
+    __slots__ = ()
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+    def model_dump(
+        self,
+        *,
+        mode: Literal["json", "python"] = "python",
+        include: IncEx | None = None,
+        exclude: IncEx | None = None,
+        exclude_none: bool = False,
+    ) -> dict[str, Any]:
+        """The event as a dict, ``type`` first (``mode="json"``: JSON-compatible values)."""
+        data: dict[str, Any] = _adapter(type(self)).dump_python(
+            self, mode=mode, include=include, exclude=exclude, exclude_none=exclude_none
+        )
+        return data
+
+    def model_dump_json(self, *, indent: int | None = None, exclude_none: bool = False) -> str:
+        """The event as a JSON string, ``type`` first."""
+        return _adapter(type(self)).dump_json(self, indent=indent, exclude_none=exclude_none).decode()
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Self:
+        """A copy with the fields in ``update`` replaced (not validated, like pydantic's)."""
+        return dataclasses.replace(self, **(update or {}))
+
+    @classmethod
+    def model_validate(cls, obj: Any) -> Self:
+        """Validate plain data (a dict, e.g. parsed JSON) into this event; raises ``ValidationError``."""
+        return _adapter(cls).validate_python(obj)
+
+
+_E = TypeVar("_E", bound=_Event)
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True)
+def _event(cls: type[_E]) -> type[_E]:
+    """Make ``cls`` a frozen, keyword-only slots dataclass that is cheap to build.
+
+    A frozen dataclass's ``__init__`` stores every field through ``object.__setattr__``, which
+    costs about as much as building the object. Instead, calling the class fills a mutable twin
+    with the same slots and turns it into a ``cls`` with one ``__class__`` assignment, so a
+    field assignment afterwards still raises ``dataclasses.FrozenInstanceError``. That call
+    lives on a metaclass of the class's own (generated from the fields, as ``dataclasses``
+    generates an ``__init__``); ``cls.__new__`` stays ``object.__new__``, which pydantic,
+    ``copy`` and ``pickle`` use to rebuild an event.
+    """
+    meta = type(f"{cls.__name__}Type", (type,), {"__module__": cls.__module__})
+    namespace = {k: v for k, v in vars(cls).items() if k not in ("__dict__", "__weakref__")}
+    cls = dataclass(frozen=True, kw_only=True, slots=True, init=False)(meta(cls.__name__, cls.__bases__, namespace))
+    fields = dataclasses.fields(cls)
+    twin = type(f"_Mutable{cls.__name__}", (_Event,), {"__slots__": tuple(f.name for f in fields)})
+    scope: dict[str, Any] = {"_Twin": twin}
+    scope.update({f"_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING})
+    args = ", ".join(f.name if f.default is dataclasses.MISSING else f"{f.name}=_{f.name}" for f in fields)
+    body = "".join(f"\n    self.{f.name} = {f.name}" for f in fields)
+    exec(f"def __call__(cls, *, {args}):\n    self = _Twin(){body}\n    self.__class__ = cls\n    return self", scope)
+    build = scope["__call__"]
+    build.__qualname__ = cls.__qualname__  # a missing argument reads "TextDelta() missing …"
+    build.__doc__ = f"Build a ``{cls.__name__}`` (not validated: data from outside goes through ``model_validate``)."
+    type.__setattr__(meta, "__call__", build)
+    type.__setattr__(cls, "__setattr__", _refuse_change)
+    type.__setattr__(cls, "__delattr__", _refuse_change)
+    return cls
+
+
+def _refuse_change(self: _Event, name: str, value: Any = None) -> None:
+    raise dataclasses.FrozenInstanceError(
+        f"{type(self).__name__} is frozen: cannot change {name!r} (event.model_copy(update=...) makes a changed copy)"
+    )
+
+
+@_event
+class StepStart(_Event):
     """One provider call ("step") starts producing output."""
 
     type: Literal["step-start"] = "step-start"
@@ -114,7 +213,8 @@ class StepStart(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class TextStart(BaseModel):
+@_event
+class TextStart(_Event):
     """A visible text block opens."""
 
     type: Literal["text-start"] = "text-start"
@@ -123,7 +223,8 @@ class TextStart(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class TextDelta(BaseModel):
+@_event
+class TextDelta(_Event):
     """More text for block ``id``."""
 
     type: Literal["text-delta"] = "text-delta"
@@ -134,7 +235,8 @@ class TextDelta(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class TextEnd(BaseModel):
+@_event
+class TextEnd(_Event):
     """Text block ``id`` is complete."""
 
     type: Literal["text-end"] = "text-end"
@@ -143,7 +245,8 @@ class TextEnd(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class ReasoningStart(BaseModel):
+@_event
+class ReasoningStart(_Event):
     """A reasoning ("thinking") block opens."""
 
     type: Literal["reasoning-start"] = "reasoning-start"
@@ -152,7 +255,8 @@ class ReasoningStart(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class ReasoningDelta(BaseModel):
+@_event
+class ReasoningDelta(_Event):
     """More reasoning text for block ``id``."""
 
     type: Literal["reasoning-delta"] = "reasoning-delta"
@@ -163,7 +267,8 @@ class ReasoningDelta(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class ReasoningEnd(BaseModel):
+@_event
+class ReasoningEnd(_Event):
     """Reasoning block ``id`` is complete; its metadata carries the continuation state."""
 
     type: Literal["reasoning-end"] = "reasoning-end"
@@ -172,7 +277,8 @@ class ReasoningEnd(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class ToolInputStart(BaseModel):
+@_event
+class ToolInputStart(_Event):
     """The model started a client tool call; arguments follow as deltas."""
 
     type: Literal["tool-input-start"] = "tool-input-start"
@@ -183,7 +289,8 @@ class ToolInputStart(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class ToolInputDelta(BaseModel):
+@_event
+class ToolInputDelta(_Event):
     """A raw, unparsed fragment of a tool call's JSON arguments."""
 
     type: Literal["tool-input-delta"] = "tool-input-delta"
@@ -196,7 +303,8 @@ class ToolInputDelta(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class ToolInputEnd(BaseModel):
+@_event
+class ToolInputEnd(_Event):
     """The arguments of call ``id`` are complete."""
 
     type: Literal["tool-input-end"] = "tool-input-end"
@@ -207,7 +315,8 @@ class ToolInputEnd(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class ToolCall(BaseModel):
+@_event
+class ToolCall(_Event):
     """A complete tool call with parsed arguments."""
 
     type: Literal["tool-call"] = "tool-call"
@@ -222,7 +331,8 @@ class ToolCall(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class ToolResult(BaseModel):
+@_event
+class ToolResult(_Event):
     """The result of a tool call, from a host tool or a provider-hosted tool."""
 
     type: Literal["tool-result"] = "tool-result"
@@ -237,7 +347,8 @@ class ToolResult(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class ToolError(BaseModel):
+@_event
+class ToolError(_Event):
     """A tool call failed (unknown tool, invalid input, the tool raised); a result follows."""
 
     type: Literal["tool-error"] = "tool-error"
@@ -250,7 +361,36 @@ class ToolError(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class StepFinish(BaseModel):
+@_event
+class Source(_Event):
+    """A source the answer cites: a web page or a file; anywhere inside a step, ids unique per step."""
+
+    type: Literal["source"] = "source"
+    id: str
+    """The source id, unique within the step."""
+    kind: Literal["url", "file"]
+    """``url`` (a web page, see ``url``) or ``file`` (a document, see ``file_id``)."""
+    url: str | None = None
+    """The page address, for ``url`` sources."""
+    file_id: str | None = None
+    """The provider's file id, for ``file`` sources."""
+    title: str | None = None
+    """The page or document title, when known."""
+    media_type: str | None = None
+    """The document's MIME type, when known."""
+    text_id: str | None = None
+    """The id of the text block this source supports, when it is tied to one."""
+    start: int | None = None
+    """Where the supported span starts in that text block (characters)."""
+    end: int | None = None
+    """Where the supported span ends in that text block (characters, exclusive)."""
+    cited_text: str | None = None
+    """The quoted passage of the source, when the provider gives it."""
+    provider_metadata: ProviderMetadata | None = None
+
+
+@_event
+class StepFinish(_Event):
     """One provider call ended; ``usage`` is that call's own."""
 
     type: Literal["step-finish"] = "step-finish"
@@ -263,7 +403,8 @@ class StepFinish(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class Finish(BaseModel):
+@_event
+class Finish(_Event):
     """The whole stream ended; always the last event, exactly once."""
 
     type: Literal["finish"] = "finish"
@@ -274,7 +415,8 @@ class Finish(BaseModel):
     provider_metadata: ProviderMetadata | None = None
 
 
-class ProviderError(BaseModel):
+@_event
+class ProviderError(_Event):
     """An error the provider reported inside a successful (200) stream."""
 
     type: Literal["provider-error"] = "provider-error"
@@ -301,6 +443,7 @@ LLMEvent: TypeAlias = Annotated[
     | ToolCall
     | ToolResult
     | ToolError
+    | Source
     | StepFinish
     | Finish
     | ProviderError,

@@ -218,7 +218,7 @@ class _ResponsesStream:
         yield TextEnd(id=block, provider_metadata=_text_metadata(block, refusal))
 
     def refusal_delta(self, event: dict[str, Any]) -> Iterator[LLMEvent]:
-        delta = event.get("delta")
+        delta = _text_of(event.get("delta"))
         if delta:
             block = event.get("item_id") or "text-0"
             yield from self.open_text(block, refusal=True)
@@ -236,7 +236,7 @@ class _ResponsesStream:
             yield ReasoningStart(id=block, provider_metadata={"openai": {"itemId": item_id}})
 
     def reasoning_delta(self, event: dict[str, Any]) -> Iterator[LLMEvent]:
-        delta = event.get("delta")
+        delta = _text_of(event.get("delta"))
         if delta:
             item_id = event.get("item_id") or "reasoning-0"
             block = f"{item_id}:{event.get('summary_index') or 0}"
@@ -245,7 +245,7 @@ class _ResponsesStream:
             yield ReasoningDelta(id=block, text=delta)
 
     def reasoning_text_delta(self, event: dict[str, Any]) -> Iterator[LLMEvent]:
-        delta = event.get("delta")
+        delta = _text_of(event.get("delta"))
         if delta:
             item_id = event.get("item_id") or "reasoning-0"
             block = f"{item_id}:{event.get('content_index') or 0}"
@@ -476,6 +476,13 @@ def _provider_error(event: Mapping[str, Any], fallback: str) -> ProviderError:
     )
 
 
+def _text_of(delta: Any) -> str | None:
+    """A frame's text ``delta``, checked: events are built without validation, the frame is the edge."""
+    if delta is None or isinstance(delta, str):
+        return delta
+    raise TypeError(f"delta is {type(delta).__name__}, not a string")
+
+
 async def parse_responses_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LLMEvent]:
     """Events of one Responses stream, from SSE frames (objects with a ``data`` string).
 
@@ -499,6 +506,8 @@ async def parse_responses_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LL
             if kind == _TEXT_DELTA:
                 delta = event["delta"]
                 if delta:
+                    if delta.__class__ is not str:  # events are not validated: the frame is the edge
+                        raise TypeError("delta is not a string")
                     block = event.get("item_id") or "text-0"
                     if block != state.text_block:
                         for opened in state.open_text(block):
@@ -508,6 +517,8 @@ async def parse_responses_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LL
             if kind == _ARGUMENTS_DELTA:
                 delta = event["delta"]
                 if delta:
+                    if delta.__class__ is not str:
+                        raise TypeError("delta is not a string")
                     call = calls.get(event.get("item_id"))
                     if call is None:
                         raise StreamDecodeError(
