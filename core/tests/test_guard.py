@@ -12,6 +12,7 @@ from turnout import (
     LLMEvent,
     ProviderError,
     ReasoningDelta,
+    Source,
     StepFinish,
     StepStart,
     TextDelta,
@@ -308,3 +309,55 @@ def test_check_rejects_an_error_followed_by_a_success_result() -> None:
                 Finish(reason="tool-calls"),
             ]
         )
+
+
+def test_check_rejects_tool_input_that_ends_without_call_or_error() -> None:
+    events = [OK[0], ToolInputStart(id="c", name="f"), ToolInputEnd(id="c", name="f"), *OK[4:]]
+    with pytest.raises(EventProtocolError, match="without a tool-call or tool-error") as info:
+        check_events(events)
+    assert (info.value.index, info.value.rule) == (3, 3)
+
+
+# -- sources ----------------------------------------------------------------------------------
+
+
+def source(id: str) -> Source:
+    return Source(id=id, kind="url", url=f"https://example.com/{id}", text_id="a", start=0, end=2)
+
+
+def test_sources_pass_anywhere_inside_a_step_and_may_repeat_across_steps() -> None:
+    events = guarded(
+        [source("s1"), TextDelta(id="a", text="hi"), source("s2"), StepFinish(reason="stop")],
+        [TextDelta(id="b", text="yo"), source("s1"), StepFinish(reason="stop")],
+    )
+    assert types(events) == [
+        "step-start",
+        "source",
+        "text-start",
+        "text-delta",
+        "source",
+        "text-end",
+        "step-finish",
+        "step-start",
+        "text-start",
+        "text-delta",
+        "source",
+        "text-end",
+        "step-finish",
+        "finish",
+    ]
+    check_events(events)
+
+
+def test_a_source_id_used_twice_in_one_step_is_rejected() -> None:
+    with pytest.raises(PluginError, match=r"source id 's1' is used twice.*rule 2"):
+        guarded([source("s1"), source("s1"), StepFinish(reason="stop")])
+    with pytest.raises(EventProtocolError, match="source id 's1' is used twice") as info:
+        check_events([OK[0], source("s1"), source("s1"), *OK[4:]])
+    assert info.value.index == 2
+
+
+def test_check_rejects_a_source_outside_a_step() -> None:
+    with pytest.raises(EventProtocolError, match="rule 1") as info:
+        check_events([*OK[:5], source("s1"), OK[5]])
+    assert info.value.index == 5

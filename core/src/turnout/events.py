@@ -13,7 +13,6 @@ The order a stream follows is described (and enforced) in :mod:`turnout.guard`.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeAlias, TypeVar, dataclass_transform
