@@ -8,7 +8,7 @@ these declarations when the plugin is registered, not when they are called.
 
 Every plugin declares ``turnout_manifest = Manifest(hooks_version=HOOKS_VERSION, runtimes=…)``.
 Every hook is called through pluggy's hook caller, so ``tryfirst``/``trylast`` and wrappers
-(``@hookimpl(wrapper=True)``) work as pluggy documents them. Two kinds of call:
+(``@hookimpl(wrapper=True)``) work as pluggy documents them. Three kinds of call:
 
 - **Fan-out hooks** (``turnout_configure``, ``turnout_check_support``,
   ``turnout_inject_headers``, ``turnout_register_commands``) call every plugin, each isolated:
@@ -18,6 +18,8 @@ Every hook is called through pluggy's hook caller, so ``tryfirst``/``trylast`` a
   that owns the chosen runtime (its manifest's ``runtimes``), plus every plugin's wrappers. An
   exception from one (other than a ``turnout.errors.TurnoutError``) becomes a ``PluginError``
   naming the plugin. ``turnout_bridge_tool`` is first-result over every plugin, raising likewise.
+- **The request hook** (``turnout_stream_request``) takes wrappers only: the core supplies the
+  whole request's event stream and every plugin's wrappers may observe or replace it.
 
 Bump ``HOOKS_VERSION`` when a hook changes incompatibly: plugins built for another version are
 refused at load.
@@ -138,7 +140,7 @@ def turnout_inject_headers(
 
 @hookspec(firstresult=True)
 def turnout_open_stream(
-    wire: WireRequest, model: ResolvedModel, runtime: str, http: HTTPClient
+    wire: WireRequest, model: ResolvedModel, runtime: str, http: HTTPClient, request_id: str, step: int
 ) -> AsyncIterator[LLMEvent]:
     """Send the request and stream its events.
 
@@ -157,6 +159,31 @@ def turnout_open_stream(
     :param runtime: the runtime id.
     :param http: the runtime's HTTP client (retries, timeouts, recording, typed errors);
         ``http.client`` is the underlying ``httpx2.AsyncClient`` for SDKs.
+    :param request_id: the id of the request this step belongs to: the one
+        ``turnout_stream_request`` received (so an observer can tie steps to their request).
+    :param step: the step's number in its request: 0, 1, 2… (a candidate runtime tried after
+        another failed before its first event gets the same number).
+    :returns: an async iterator of events.
+    """
+
+
+@hookspec(firstresult=True)
+def turnout_stream_request(request: LLMRequest, request_id: str) -> AsyncIterator[LLMEvent]:
+    """Observe or transform every event of one whole request; implement it as a wrapper only.
+
+    Called once per ``Runtime.stream`` / ``generate`` call, before anything is resolved or sent.
+    The core supplies the stream: a wrapper (``@hookimpl(wrapper=True)``, in any plugin)
+    receives it from ``yield`` and returns the iterator to use instead. It carries every step
+    (each ``turnout_open_stream`` call, after the guard), the results of host tools, and the
+    final ``finish``. Errors raised by the request (selection, HTTP, transport) come out of
+    it, and a consumer that stops early closes it (``GeneratorExit``), so a wrapper sees how
+    the request ended; it should close the iterator it received (``contextlib.aclosing``).
+    A plain implementation is refused at registration. Nothing runs until the stream is
+    iterated.
+
+    :param request: the caller's request, as given.
+    :param request_id: a fresh id for this request (not the provider's), also passed to each
+        of its ``turnout_open_stream`` calls.
     :returns: an async iterator of events.
     """
 

@@ -42,6 +42,8 @@ FANOUT_HOOKS = frozenset(
 """Hooks called on every plugin, each implementation isolated from the others' failures."""
 RUNTIME_HOOKS = frozenset({"turnout_lower_request", "turnout_open_stream"})
 """Hooks called only on the plugin owning the chosen runtime (plus every plugin's wrappers)."""
+WRAPPER_HOOKS = frozenset({"turnout_stream_request"})
+"""Hooks whose result the core supplies: plugins may only wrap them."""
 _SPEC_NAMES = frozenset(name for name in dir(hookspecs) if name.startswith("turnout_"))
 
 
@@ -199,6 +201,12 @@ class PluginSet:
         for hook_name, impl in impls:
             if _is_wrapper(impl):
                 continue
+            if hook_name in WRAPPER_HOOKS:
+                raise PluginError(
+                    f"implements {hook_name} without wrapper=True; the core supplies the stream, so "
+                    "plugins may only wrap it: @hookimpl(wrapper=True)",
+                    plugin=name,
+                )
             if inspect.iscoroutinefunction(impl.function):
                 raise PluginError(
                     f"{hook_name} is an 'async def' function; hooks are synchronous "

@@ -132,10 +132,23 @@ class Runtime:
         the host tools run and, if steps remain, the model is called again with the results.
         The stream ends with exactly one ``finish``.
         """
-        return self._stream(request, max_steps, None)
+        return self._observed(request, max_steps, None)
+
+    def _observed(self, request: LLMRequest, max_steps: int, used_runtime: list[str] | None) -> AsyncIterator[LLMEvent]:
+        """The request's events, through every plugin's ``turnout_stream_request`` wrapper."""
+        request_id = os.urandom(8).hex()
+        events = self._stream(request, max_steps, used_runtime, request_id)
+        observed = self.plugins.hook.turnout_stream_request.call_extra(
+            [lambda: events], {"request": request, "request_id": request_id}
+        )
+        if not isinstance(observed, AsyncIterator):
+            raise PluginError(
+                f"a turnout_stream_request wrapper returned {type(observed).__name__}, expected an async iterator"
+            )
+        return observed
 
     async def _stream(
-        self, request: LLMRequest, max_steps: int, used_runtime: list[str] | None
+        self, request: LLMRequest, max_steps: int, used_runtime: list[str] | None, request_id: str
     ) -> AsyncIterator[LLMEvent]:
         if max_steps < 1:
             raise ValueError(f"max_steps must be at least 1, got {max_steps}")
@@ -150,7 +163,9 @@ class Runtime:
         current = request
         try:
             for step in range(max_steps):
-                runtime, plugin, events, first = await self._open(current, model, tools, candidates, selection)
+                runtime, plugin, events, first = await self._open(
+                    current, model, tools, candidates, selection, request_id, step
+                )
                 candidates = [runtime]  # never switch runtimes after the first event
                 if used_runtime is not None and not used_runtime:
                     used_runtime.append(runtime)
@@ -194,7 +209,14 @@ class Runtime:
             cancelled.set()
 
     async def _open(
-        self, request: LLMRequest, model: ResolvedModel, tools: list[Tool], candidates: list[str], selection: Selection
+        self,
+        request: LLMRequest,
+        model: ResolvedModel,
+        tools: list[Tool],
+        candidates: list[str],
+        selection: Selection,
+        request_id: str,
+        step: int,
     ) -> tuple[str, str, AsyncIterator[LLMEvent], LLMEvent | None]:
         """Lower, add headers and open the stream on the first candidate that gets that far.
 
@@ -214,7 +236,7 @@ class Runtime:
                     )
                 wire = wire.model_copy(update={"headers": self._headers(request, model, runtime, wire)})
                 events = self.plugins.runtime_hook("turnout_open_stream", runtime)(
-                    wire=wire, model=model, runtime=runtime, http=self.http
+                    wire=wire, model=model, runtime=runtime, http=self.http, request_id=request_id, step=step
                 )
                 if not isinstance(events, AsyncIterator):
                     raise PluginError(
@@ -267,7 +289,7 @@ class Runtime:
     async def generate(self, request: LLMRequest, *, max_steps: int = 1) -> Response:
         """Run the request to the end and collect the events into a ``Response``."""
         used: list[str] = []
-        events = [event async for event in self._stream(request, max_steps, used)]
+        events = [event async for event in self._observed(request, max_steps, used)]
         return Response.from_events(events, runtime=used[0] if used else None)
 
     # -- sync bridges ---------------------------------------------------------------------------
