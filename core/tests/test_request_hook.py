@@ -131,3 +131,18 @@ def test_a_plain_request_hook_implementation_is_refused() -> None:
 
     with pytest.raises(PluginError, match=r"plugin 'replacer'.*turnout_stream_request without wrapper=True"):
         PluginSet().register(Replacer(), "replacer")
+
+
+def test_a_request_wrapper_returning_something_else_is_a_plugin_error() -> None:
+    class Broken:
+        __name__ = "broken"
+        turnout_manifest = V2
+
+        @turnout.hookimpl(wrapper=True)
+        def turnout_stream_request(self) -> Generator[None, AsyncIterator[LLMEvent], object]:
+            yield
+            return ["not", "a", "stream"]
+
+    rt = runtime_with(Broken(), ScriptedRuntime([text_step("ok")]))
+    with pytest.raises(PluginError, match=r"turnout_stream_request wrapper returned list, expected an async iterator"):
+        rt.stream(REQUEST)

@@ -19,7 +19,8 @@ import turnout
 
 config = {"provider": {"openai": {"options": {"apiKey": "sk-test-otel-0000000000", "baseURL": sys.argv[1]}}}}
 rt = turnout.Runtime(native=True, config=config)
-discovered = {"otel": rt.plugins.infos["otel"].as_dict(), "imported": sorted(m for m in sys.modules if "opentelemetry" in m)}
+imported = sorted(name for name in sys.modules if "opentelemetry" in name)
+discovered = {"otel": rt.plugins.infos["otel"].as_dict(), "imported": imported}
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
