@@ -27,7 +27,7 @@ def test_per_model_package_override_and_headers() -> None:
         {
             "provider": {
                 "opencode": {
-                    "options": {"headers": {"x-team": "{env:TEAM}", "n": 3}},
+                    "options": {"headers": {"x-team": "{env:TEAM}"}},
                     "models": {"gpt-5.2-codex": {"provider": {"npm": "@ai-sdk/openai"}}},
                 }
             }
@@ -37,7 +37,7 @@ def test_per_model_package_override_and_headers() -> None:
     other = config.resolve("opencode/anything", env={})
     assert codex.package == "@ai-sdk/openai"
     assert other.package == "@ai-sdk/openai-compatible"
-    assert codex.headers == {"x-team": "search"}  # non-string header values are dropped
+    assert codex.headers == {"x-team": "search"}
 
 
 def test_base_url_option_wins_over_api() -> None:
@@ -81,7 +81,9 @@ def test_json_config_and_env_search(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_merge_under_keeps_local_values() -> None:
     config = Config.from_data({"provider": {"opencode": {"options": {"apiKey": "local"}}}})
     config.merge_under(
-        {"provider": {"opencode": {"options": {"apiKey": "remote", "baseURL": "https://proxy/v1"}}}}, source="console"
+        {"provider": {"opencode": {"options": {"apiKey": "remote", "baseURL": "https://proxy/v1"}}}},
+        source="console",
+        owned=("opencode",),
     )
     model = config.resolve("opencode/x", env={})
     assert model.api_key is not None and model.api_key.get_secret_value() == "local"

@@ -471,7 +471,7 @@ def test_timeouts_defaults_and_validation() -> None:
     assert (timeouts.connect, timeouts.idle, timeouts.total, timeouts.effective_first_byte) == (
         10.0,
         120.0,
-        None,
+        900.0,
         120.0,
     )
     assert Timeouts(first_byte=5).effective_first_byte == 5

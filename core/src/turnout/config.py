@@ -14,6 +14,11 @@ Search order: an explicit path, ``$TURNOUT_CONFIG``, ``./turnout.toml`` (or ``.j
 ``turnout.toml`` in the user config directory. Built-in providers sit underneath whatever is
 loaded. Templates resolve late (when a model is resolved), so a plugin may export a variable in
 ``turnout_configure`` that a template then reads.
+
+Loading is strict (``turnout.config_checks``): an unknown key or an ill-typed value is a
+``ConfigError`` naming the file, the key path and the closest valid key. ``options`` tables are
+the free-form place for provider-specific options. ``repr`` of any config object masks API keys
+and credential-named headers.
 """
 
 from __future__ import annotations
@@ -21,16 +26,17 @@ from __future__ import annotations
 import copy
 import json
 import os
-import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 
+from turnout.config_checks import TEMPLATE, check_config_data, untrusted_config_data
 from turnout.errors import ConfigError
+from turnout.http.redaction import REDACTED, is_credential_header
 from turnout.paths import user_config_dir
 
 __all__ = [
@@ -43,7 +49,6 @@ __all__ = [
     "load_config",
 ]
 
-_TEMPLATE = re.compile(r"\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 BUILTIN_PROVIDERS: dict[str, dict[str, Any]] = {
     "openai": {
@@ -103,8 +108,21 @@ BUILTIN_PROVIDERS: dict[str, dict[str, Any]] = {
 """Providers known without any configuration file (a file's blocks are merged over them)."""
 
 
+def _masked(value: Any, name: str = "") -> Any:
+    """``value`` with API keys and credential-named entries (at any depth) replaced for display."""
+    if name == "apiKey" or (name and is_credential_header(name) and isinstance(value, str)):
+        return REDACTED
+    if isinstance(value, Mapping):
+        return {key: _masked(item, str(key)) for key, item in value.items()}
+    return value
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, (_masked(value) if name in ("options", "headers") else value)
 
 
 class ModelProviderOverride(_Section):
@@ -129,6 +147,8 @@ class ModelConfig(_Section):
     """Headers sent for this model only."""
     options: dict[str, Any] = Field(default_factory=dict)
     """Provider options for this model only (merged over the provider's)."""
+    free: bool = False
+    """Whether the provider serves this model without a key (Zen's free models)."""
 
 
 class ProviderConfig(_Section):
@@ -181,11 +201,27 @@ class ResolvedModel(BaseModel):
     """True when a console manages this provider (its credentials go only to its host)."""
     name: str | None = None
     """A display name."""
+    api_key_env: str | None = None
+    """The environment variable the key template names (e.g. ``OPENAI_API_KEY``), if any."""
 
     @property
     def ref(self) -> str:
         """``provider/model``."""
         return f"{self.provider}/{self.model}"
+
+    def missing_key_message(self) -> str:
+        """What to tell the user when no API key is configured (one wording for every runtime)."""
+        where = f"provider.{self.provider}.options.apiKey"
+        if self.api_key_env:
+            return (
+                f"no API key for provider {self.provider!r}: set the environment variable "
+                f"{self.api_key_env} (read by {where})"
+            )
+        return f"no API key configured for provider {self.provider!r}: set {where}"
+
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, (_masked(value) if name in ("options", "headers") else value)
 
 
 def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -200,10 +236,15 @@ def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]
 
 def _render(value: str, env: Mapping[str, str]) -> str | None:
     """Resolve ``{env:NAME}`` templates; ``None`` when the whole value is a missing variable."""
-    match = _TEMPLATE.fullmatch(value)
+    match = TEMPLATE.fullmatch(value)
     if match:
         return env.get(match.group(1)) or None
-    return _TEMPLATE.sub(lambda m: env.get(m.group(1), ""), value)
+    return TEMPLATE.sub(lambda m: env.get(m.group(1), ""), value)
+
+
+def _missing(value: str, env: Mapping[str, str]) -> list[str]:
+    """The variables ``value``'s templates name that are unset (or empty)."""
+    return [name for name in TEMPLATE.findall(value) if not env.get(name)]
 
 
 def _parse_bool(text: str, name: str) -> bool:
@@ -230,8 +271,14 @@ class Config(BaseModel):
     """The data given to ``from_data`` (without built-ins): what ``merge_under`` never overrides."""
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any], *, source: str = "code", builtins: bool = True) -> Config:
-        """Validate plain data (a parsed file) over the built-in providers."""
+    def from_data(
+        cls, data: Mapping[str, Any], *, source: str = "code", builtins: bool = True, strict: bool = True
+    ) -> Config:
+        """Validate plain data (a parsed file) over the built-in providers.
+
+        Raises ``ConfigError`` for ill-typed values and (``strict``) unknown keys.
+        """
+        check_config_data(data, source=source, strict=strict)
         base: dict[str, Any] = {"provider": copy.deepcopy(BUILTIN_PROVIDERS)} if builtins else {}
         merged = _deep_merge(base, data)
         try:
@@ -239,23 +286,41 @@ class Config(BaseModel):
         except ValidationError as exc:
             error = exc.errors()[0]
             key = ".".join(str(part) for part in error["loc"])
-            raise ConfigError(f"{error['msg']} (got {error.get('input')!r})", source=source, key=key) from None
+            shown = _masked(error.get("input"), str(error["loc"][-1]) if error["loc"] else "")
+            raise ConfigError(f"{error['msg']} (got {shown!r})", source=source, key=key) from None
         config._local = copy.deepcopy(dict(data))
         return config
 
-    def merge_under(self, data: Mapping[str, Any], *, source: str) -> None:
-        """Merge ``data`` *underneath* this config, in place: values already set here win.
+    def merge_under(
+        self,
+        data: Mapping[str, Any],
+        *,
+        source: str,
+        owned: Collection[str] = (),
+        env_allowed: Collection[str] = (),
+    ) -> dict[str, Any]:
+        """Merge untrusted ``data`` *underneath* this config, in place; returns what was merged.
 
-        For remote configuration (a console's), which must never override local settings.
-        Plugins call it from ``turnout_configure``. Built-in provider defaults are not local
-        settings: ``data`` overrides them (a console's Zen block replaces the built-in one).
+        For remote configuration (a console's), which is untrusted input: it may add providers
+        and replace the ones it ``owned`` (a console's Zen block replaces the built-in one), but
+        never touch other built-in or locally configured providers, nor set flags such as
+        ``experimental_native_llm``; its ``{env:NAME}`` templates may read only the variables in
+        ``env_allowed``. Everything else is dropped and logged (``untrusted_config_data``).
+        Within an owned provider, values already set locally win. Plugins call it from
+        ``turnout_configure``.
         """
         current = self.model_dump(exclude_unset=True, exclude={"source"})
         local = current if self._local is None else self._local
-        merged_data = _deep_merge(_deep_merge(current, data), local)
-        merged = Config.from_data(merged_data, source=f"{self.source} + {source}", builtins=False)
+        protected = set(BUILTIN_PROVIDERS) | set(local.get("provider") or {}) | set(self.provider)
+        accepted = untrusted_config_data(
+            data, source=source, owned=owned, protected=protected, env_allowed=env_allowed
+        )
+        check_config_data(accepted, source=source, strict=False)
+        merged_data = _deep_merge(_deep_merge(current, accepted), local)
+        merged = Config.from_data(merged_data, source=f"{self.source} + {source}", builtins=False, strict=False)
         for name in type(self).model_fields:
             setattr(self, name, getattr(merged, name))
+        return accepted
 
     def resolve(self, ref: str, env: Mapping[str, str] | None = None) -> ResolvedModel:
         """Resolve ``provider/model`` into a ``ResolvedModel``; templates are rendered now."""
@@ -276,6 +341,12 @@ class Config(BaseModel):
         options = _deep_merge(provider.options, model.options)
         api_key = options.pop("apiKey", None)
         base_url = options.pop("baseURL", None)
+        if isinstance(base_url, str) and (unset := _missing(base_url, env)):
+            raise ConfigError(
+                f"the environment variable {unset[0]} is not set (read by the base URL)",
+                source=self.source,
+                key=f"provider.{provider_id}.options.baseURL",
+            )
         raw_headers = options.pop("headers", None) or {}
         if not isinstance(raw_headers, Mapping):
             raise ConfigError(
@@ -293,6 +364,7 @@ class Config(BaseModel):
         if api_key is not None and not isinstance(api_key, str):
             raise ConfigError("expected a string", source=self.source, key=f"provider.{provider_id}.options.apiKey")
         key = _render(api_key, env) if api_key else None
+        key_env = TEMPLATE.findall(api_key)[0] if api_key and TEMPLATE.search(api_key) else None
         url = base_url if isinstance(base_url, str) and base_url else (override.api or provider.api)
         return ResolvedModel(
             provider=provider_id,
@@ -306,6 +378,7 @@ class Config(BaseModel):
             options=options,
             console_managed=provider.console_managed,
             name=model.name or provider.name,
+            api_key_env=key_env,
         )
 
 

@@ -8,6 +8,7 @@ ids are redacted before they reach a message, a ``repr`` or a log line)::
     ├── PluginError                  a plugin broke the contract: names the plugin and the rule
     ├── UnsupportedRequestError      no runtime can handle the request; lists every reason
     ├── StreamDecodeError            the provider's stream could not be decoded (frame kept, redacted)
+    │   └── FrameTooLargeError       one SSE line or frame outgrew the size limit
     ├── TransportError               the request could not be sent or the connection broke
     │   └── TimeoutError             connect, first byte, idle gap or total time ran out
     └── ProviderHTTPError            the provider answered with an HTTP error status
@@ -15,14 +16,17 @@ ids are redacted before they reach a message, a ``repr`` or a log line)::
         ├── RateLimitError           429 (``retry_after`` in seconds)
         ├── InvalidRequestError      400 / 404 / 409 / 413 / 422
         │   └── ContextOverflowError the prompt does not fit the model's context window
-        └── ProviderServerError      5xx and 529
+        ├── ProviderServerError      5xx and 529
+        └── RedirectError            3xx: the base URL is probably wrong (redirects are not followed)
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
+
+from turnout.http.redaction import redact_text
 
 if TYPE_CHECKING:
     from turnout.selection import Verdict
@@ -31,11 +35,13 @@ __all__ = [
     "AuthenticationError",
     "ConfigError",
     "ContextOverflowError",
+    "FrameTooLargeError",
     "InvalidRequestError",
     "PluginError",
     "ProviderHTTPError",
     "ProviderServerError",
     "RateLimitError",
+    "RedirectError",
     "StreamDecodeError",
     "TimeoutError",
     "TransportError",
@@ -45,7 +51,15 @@ __all__ = [
 
 
 class TurnoutError(Exception):
-    """Base class of every error turnout raises on purpose."""
+    """Base class of every error turnout raises on purpose.
+
+    The message goes through ``turnout.http.redaction.redact_text`` (known credentials,
+    credential-named environment values, bearer tokens and ``sk-…``-style keys), so neither
+    ``str`` nor ``repr`` of any turnout error can show a secret, whoever raised it.
+    """
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(redact_text(str(message)))
 
 
 class ConfigError(TurnoutError):
@@ -97,10 +111,21 @@ class UnsupportedRequestError(TurnoutError):
 class StreamDecodeError(TurnoutError):
     """The provider's stream could not be decoded (bad framing, invalid JSON, ended early)."""
 
-    def __init__(self, message: str, *, frame: str | None = None) -> None:
+    def __init__(self, message: str, *, frame: str | None = None, secrets: Iterable[str] = ()) -> None:
+        if frame is not None:
+            frame = redact_text(frame, secrets)
         self.frame = frame
         """The offending frame, shortened and with secrets redacted, when there is one."""
         super().__init__(f"{message}: {frame}" if frame else message)
+
+
+class FrameTooLargeError(StreamDecodeError):
+    """A server-sent-events line or frame grew past the limit without ending."""
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        self.limit = limit
+        """The limit that was exceeded, in bytes."""
+        super().__init__(message)
 
 
 class TransportError(TurnoutError):
@@ -122,7 +147,7 @@ class TimeoutError(TransportError, builtins.TimeoutError):
 
 
 class ProviderHTTPError(TurnoutError):
-    """The provider answered with an HTTP error status (≥ 400) before any event was produced."""
+    """The provider answered with an error (≥ 400) or redirect (3xx) status before any event."""
 
     def __init__(
         self,
@@ -171,3 +196,7 @@ class ContextOverflowError(InvalidRequestError):
 
 class ProviderServerError(ProviderHTTPError):
     """5xx or 529: the provider failed; usually retryable."""
+
+
+class RedirectError(ProviderHTTPError):
+    """3xx: the provider redirected the request; turnout does not follow provider redirects."""

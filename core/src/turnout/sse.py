@@ -14,18 +14,44 @@ chunking of the byte stream:
   ignored); ``retry`` (ASCII digits only) sets the reconnection time;
 - at the end of the stream an unfinished frame (no blank line after it) is dropped.
 
+Memory is bounded: a frame (from its first byte to the blank line that ends it) may be at most
+``max_frame_bytes`` long (default ``DEFAULT_MAX_FRAME_BYTES``, 16 MiB, far above any real
+provider event; ``$TURNOUT_SSE_MAX_FRAME_BYTES`` overrides it). A longer one, such as a line
+that never ends, raises ``turnout.errors.FrameTooLargeError`` as soon as the limit is passed.
+
 The decoder is on the per-event hot path, so it works on whole buffers: it splits bytes at the
 last frame boundary, decodes complete lines at once, and never loops over single bytes.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
-__all__ = ["SSEDecoder", "SSEFrame", "aiter_sse"]
+from turnout.errors import ConfigError, FrameTooLargeError
+
+__all__ = ["DEFAULT_MAX_FRAME_BYTES", "SSEDecoder", "SSEFrame", "aiter_sse"]
 
 _BOM = b"\xef\xbb\xbf"
+
+DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024
+"""The default limit on one SSE frame, in bytes (16 MiB)."""
+
+_MAX_FRAME_ENV = "TURNOUT_SSE_MAX_FRAME_BYTES"
+
+
+def _default_limit() -> int:
+    text = os.environ.get(_MAX_FRAME_ENV)
+    if text is None:
+        return DEFAULT_MAX_FRAME_BYTES
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"expected a positive number of bytes, got {text!r}", source=f"${_MAX_FRAME_ENV}")
+    return value
 
 
 @dataclass(slots=True)
@@ -50,6 +76,10 @@ class SSEDecoder:
     []
     >>> decoder.feed(b"\\n")
     [SSEFrame(event='ping', data='{}', id=None, retry=None)]
+
+    :param max_frame_bytes: the longest frame accepted, in bytes (default:
+        ``$TURNOUT_SSE_MAX_FRAME_BYTES``, else ``DEFAULT_MAX_FRAME_BYTES``); ``feed`` raises
+        ``FrameTooLargeError`` beyond it.
     """
 
     __slots__ = (
@@ -59,10 +89,15 @@ class SSEDecoder:
         "_partial_at_close",
         "_skip_lf",
         "_started",
+        "max_frame_bytes",
         "retry",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_frame_bytes: int | None = None) -> None:
+        if max_frame_bytes is not None and max_frame_bytes <= 0:
+            raise ValueError(f"max_frame_bytes must be positive, not {max_frame_bytes!r}")
+        self.max_frame_bytes = _default_limit() if max_frame_bytes is None else max_frame_bytes
+        """The longest frame accepted, in bytes."""
         self._buffer = bytearray()
         """Bytes after the last frame boundary (``\\n``-normalised), not decoded yet."""
         self._skip_lf = False
@@ -108,6 +143,8 @@ class SSEDecoder:
             buffer += chunk
             end = buffer.rfind(b"\n\n", search_from)
             if end < 0:
+                if len(buffer) > self.max_frame_bytes:
+                    self._too_large()
                 return []
             complete: bytes | bytearray = buffer[: end + 1]
             del buffer[: end + 2]
@@ -115,17 +152,30 @@ class SSEDecoder:
             end = chunk.rfind(b"\n\n")
             if end < 0:
                 buffer += chunk
+                if len(buffer) > self.max_frame_bytes:
+                    self._too_large()
                 return []
             if end + 2 == len(chunk):
                 complete = chunk[:-1]
             else:
                 complete = chunk[: end + 1]
                 buffer += chunk[end + 2 :]
+        if len(buffer) > self.max_frame_bytes:
+            self._too_large()
         try:
             text = complete.decode()
         except UnicodeDecodeError:
             text = complete.decode("utf-8", "replace")
         return self._parse(text)
+
+    def _too_large(self) -> None:
+        """Drop the unfinished frame that outgrew the limit and raise ``FrameTooLargeError``."""
+        self._buffer = bytearray()
+        raise FrameTooLargeError(
+            f"an SSE frame exceeded the {_describe_size(self.max_frame_bytes)} limit without ending "
+            f"(raise it with ${_MAX_FRAME_ENV} or SSEDecoder(max_frame_bytes=...))",
+            limit=self.max_frame_bytes,
+        )
 
     def close(self) -> list[SSEFrame]:
         """Signal the end of the stream; returns the frames still due (none, per the SSE rules).
@@ -196,6 +246,12 @@ class SSEDecoder:
                 retry = self.retry = int(value)
             # Anything else is a comment (empty field name) or an unknown field: ignored.
         return frames
+
+
+def _describe_size(size: int) -> str:
+    if size % (1024 * 1024) == 0:
+        return f"{size // (1024 * 1024)} MiB"
+    return f"{size:,} byte"
 
 
 async def aiter_sse(chunks: AsyncIterable[bytes], decoder: SSEDecoder | None = None) -> AsyncIterator[SSEFrame]:

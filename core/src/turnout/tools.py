@@ -1,8 +1,11 @@
 """Host tools: what a tool is, how functions and other shapes become one, and how calls run.
 
 Tools always run in the host process, for client tool calls only (never for calls the provider
-executed itself). A failing call never breaks the stream: unknown tools, invalid input and
-exceptions become a ``tool-error`` followed by an error ``tool-result`` the model can read.
+executed itself). A failing call never breaks the stream: unknown tools, invalid input,
+exceptions (``SystemExit`` and other ``BaseException`` subclasses included; only cancellation
+and ``KeyboardInterrupt`` propagate) and calls that outlast the tool's ``timeout`` (default
+``DEFAULT_TOOL_TIMEOUT``, 5 minutes) become a ``tool-error`` followed by an error
+``tool-result`` the model can read. That error text is redacted (``redact_text``) first.
 """
 
 from __future__ import annotations
@@ -19,9 +22,13 @@ from pydantic_core import to_jsonable_python
 
 from turnout.errors import PluginError
 from turnout.events import ToolCall, ToolError, ToolResult
+from turnout.http.redaction import redact_text
 from turnout.request import Message, ToolResultValue
 
-__all__ = ["Tool", "ToolContext", "ToolExecutionError", "bridge_tools", "run_tool_calls"]
+__all__ = ["DEFAULT_TOOL_TIMEOUT", "Tool", "ToolContext", "ToolExecutionError", "bridge_tools", "run_tool_calls"]
+
+DEFAULT_TOOL_TIMEOUT = 300.0
+"""How long one tool call may run by default, in seconds (``Tool(timeout=...)`` changes it)."""
 
 ToolExecute = Callable[[Any, "ToolContext"], Any | Awaitable[Any]]
 
@@ -63,16 +70,30 @@ class Tool:
     """The handler; a tool without one answers every call with an error."""
     validate: Callable[[Any], Any] | None = None
     """Optional input validation/conversion run before ``execute``."""
+    timeout: float | None = DEFAULT_TOOL_TIMEOUT
+    """Seconds one call may run before it becomes a tool error (``None``: no limit). An async
+    tool is cancelled; a sync function keeps running in its worker thread, its result ignored."""
+
+    def __post_init__(self) -> None:
+        timeout = self.timeout
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
+            raise ValueError(f"tool {self.name!r}: timeout must be a positive number of seconds or None, not {timeout!r}")
 
     @classmethod
     def from_function(
-        cls, function: Callable[..., Any], *, name: str | None = None, description: str | None = None
+        cls,
+        function: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        timeout: float | None = DEFAULT_TOOL_TIMEOUT,
     ) -> Tool:
         """Make a tool from a plain (async) function.
 
         The input schema comes from the parameters' type hints and defaults, the descriptions
         from the docstring (first paragraph for the tool, ``:param x:`` or ``Args:`` lines for
         the parameters). A parameter annotated ``ToolContext`` receives the call's context.
+        ``timeout`` limits each call (see ``Tool.timeout``).
         """
         signature = inspect.signature(function)
         hints = get_type_hints(function)
@@ -112,6 +133,7 @@ class Tool:
             input_schema=schema,
             execute=execute,
             validate=validate,
+            timeout=timeout,
         )
 
 
@@ -183,13 +205,17 @@ async def _run_one(
         except (pydantic.ValidationError, ValueError, TypeError) as exc:
             return _failure(call, f"Invalid tool input for {call.name}: {exc}")
     ctx = ToolContext(call_id=call.id, name=call.name, messages=messages, cancelled=cancelled)
+    deadline = asyncio.timeout(tool.timeout)
     try:
-        output = tool.execute(arguments, ctx)
-        if inspect.isawaitable(output):
-            output = await output
-    except asyncio.CancelledError:
+        async with deadline:
+            output = tool.execute(arguments, ctx)
+            if inspect.isawaitable(output):
+                output = await output
+    except (asyncio.CancelledError, KeyboardInterrupt):
         raise
-    except Exception as exc:
+    except BaseException as exc:  # SystemExit too: a tool calling sys.exit() must not end the host
+        if isinstance(exc, TimeoutError) and deadline.expired():
+            return _failure(call, f"Tool {call.name} did not finish within {tool.timeout:g} s (timed out)")
         message = str(exc) if isinstance(exc, ToolExecutionError) else f"{type(exc).__name__}: {exc}"
         return _failure(call, message)
     value = (
@@ -201,6 +227,7 @@ async def _run_one(
 
 
 def _failure(call: ToolCall, message: str) -> list[ToolError | ToolResult]:
+    message = redact_text(message)
     return [
         ToolError(id=call.id, name=call.name, message=message),
         ToolResult(id=call.id, name=call.name, result=ToolResultValue(type="error", value=message)),

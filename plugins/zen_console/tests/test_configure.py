@@ -149,6 +149,7 @@ def test_merge_under_lets_remote_replace_builtins_but_not_local_values() -> None
     config.merge_under(
         {"provider": {"opencode": {"api": "https://proxy.example/v1", "npm": "@remote/pkg"}}},
         source="remote",
+        owned=("opencode",),
     )
     assert config.provider["opencode"].api == "https://proxy.example/v1"
     assert config.provider["opencode"].npm == "@local/pkg"

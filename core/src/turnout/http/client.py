@@ -63,9 +63,9 @@ class HTTPClient:
 
     @asynccontextmanager
     async def stream(self, wire: WireRequest) -> AsyncIterator[httpx2.Response]:
-        """Send ``wire`` and yield the streaming response (status < 400), closed on exit.
+        """Send ``wire`` and yield the streaming response (status 2xx), closed on exit.
 
-        An error status raises the matching ``ProviderHTTPError`` subclass (body read and
+        A redirect (3xx) raises ``RedirectError``; an error status raises the matching ``ProviderHTTPError`` subclass (body read and
         redacted). httpx2 failures, while sending and while the block reads the body, raise
         ``TransportError`` or ``TimeoutError`` (``phase`` = ``connect``, ``first_byte``, ``idle``
         or ``total``). Leaving the block early, or cancelling the task, closes the connection.
@@ -102,7 +102,7 @@ class HTTPClient:
         except _MAPPED_EXCEPTIONS as exc:
             raise error_from_exception(exc, url, timeouts=self.timeouts, reading_body=False) from exc
         try:
-            if response.status_code >= 400:
+            if response.status_code >= 300:  # redirects are not followed: a 3xx is an error too
                 try:
                     await response.aread()
                 except httpx2.HTTPError as exc:

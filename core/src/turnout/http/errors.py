@@ -21,6 +21,7 @@ from turnout.errors import (
     ProviderHTTPError,
     ProviderServerError,
     RateLimitError,
+    RedirectError,
     TimeoutError,
     TransportError,
 )
@@ -130,6 +131,8 @@ def _host(url: str) -> str:
 
 
 def _error_class(status: int, overflow: bool) -> type[ProviderHTTPError]:
+    if 300 <= status < 400:
+        return RedirectError
     if status in (401, 403):
         return AuthenticationError
     if status == 429:
@@ -149,8 +152,9 @@ def error_from_response(
     *,
     secrets: Iterable[str] = (),
 ) -> ProviderHTTPError:
-    """The typed error for an HTTP error response (status ≥ 400).
+    """The typed error for an HTTP error (status ≥ 400) or redirect (3xx) response.
 
+    3xx → ``RedirectError`` (provider redirects are never followed: the base URL is wrong);
     401/403 → ``AuthenticationError``; 429 → ``RateLimitError``; 400/404/409/413/422 →
     ``InvalidRequestError`` (``ContextOverflowError`` when the error says the prompt is too
     long); 5xx → ``ProviderServerError``; anything else → ``ProviderHTTPError``.
@@ -178,7 +182,14 @@ def error_from_response(
     body_excerpt = excerpt(body_text, BODY_EXCERPT_LIMIT, secrets)
 
     detail = provider_message
-    if detail is None:
+    if 300 <= status < 400:
+        location = next((v for k, v in headers.items() if k.lower() == "location"), None)
+        target = f" to {redact_url(location)}" if location else ""
+        detail = (
+            f"the provider redirected the request{target}; redirects are not followed "
+            "(check the provider's base URL: api / options.baseURL)"
+        )
+    elif detail is None:
         compact = " ".join(body_excerpt.split())
         if compact and len(compact) <= _SHORT_BODY:
             detail = compact
@@ -194,6 +205,7 @@ def error_from_response(
         notes.append(f"request id {rid}")
     suffix = f" ({', '.join(notes)})" if notes else ""
     message = f"request to {_host(url)} failed with HTTP {status}: {detail}{suffix}"
+    message = redact_text(message, secrets)
     return _error_class(status, overflow)(
         message,
         status=status,

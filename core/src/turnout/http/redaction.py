@@ -6,6 +6,7 @@ These helpers are for diagnostics only; what goes on the wire is never altered.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import cast
@@ -19,6 +20,7 @@ __all__ = [
     "redact_headers",
     "redact_text",
     "redact_url",
+    "secrets_in_env",
     "secrets_in_headers",
     "secrets_in_url",
 ]
@@ -134,14 +136,36 @@ def secrets_in_url(url: object) -> list[str]:
     return found
 
 
-def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with the given secret values and well-known credential patterns redacted.
+_ENV_SECRET_MIN = 8  # shorter environment values ("1", "true", "ollama") are not worth masking
 
-    Each secret is replaced as is and URL-encoded; values shorter than 6 characters are left
-    alone (they would match too much to be useful). Bearer tokens and ``sk-…``, ``AIza…``,
-    ``AKIA…`` and ``gh?_…`` keys are redacted whether or not they were given.
+
+def secrets_in_env(env: Mapping[str, str] | None = None) -> list[str]:
+    """The values of environment variables whose names look like credentials.
+
+    A name counts when ``is_credential_header`` would say so for a header of that name
+    (``OPENAI_API_KEY``, ``OPENCODE_CONSOLE_TOKEN``, ``AWS_SECRET_ACCESS_KEY``…); values
+    shorter than 8 characters are skipped.
     """
-    for secret in sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True):
+    env = os.environ if env is None else env
+    return [
+        value
+        for name, value in env.items()
+        if len(value) >= _ENV_SECRET_MIN and is_credential_header(name.replace("_", "-"))
+    ]
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with secret values and well-known credential patterns redacted.
+
+    The one redaction pass every diagnostic goes through (error messages, in-stream error
+    events, decode-error frames, tool errors sent to the model, log records). Redacted are:
+    the given ``secrets`` and the values of credential-named environment variables
+    (``secrets_in_env``), each as is and URL-encoded (values shorter than 6 characters are
+    left alone: they would match too much), and, whether known or not, bearer tokens and
+    ``sk-…``, ``AIza…``, ``AKIA…`` and ``gh?_…`` keys.
+    """
+    known = {s for s in (*secrets, *secrets_in_env()) if s and len(s) >= 6}
+    for secret in sorted(known, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
         encoded = quote(secret, safe="")
         if encoded != secret:
@@ -152,29 +176,59 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
 
 
 class RedactingLogFilter(logging.Filter):
-    """Redacts URLs (userinfo, sensitive query parameters) in the arguments of log records.
+    """Redacts log records: URLs (userinfo, sensitive query values) and secrets in any text.
 
-    Installed on httpx2's own ``httpx2`` logger by ``HTTPClient``: that logger writes every
-    request URL at INFO level, which would otherwise show query-string keys such as ``?key=…``.
+    The message and every string or exception argument go through ``redact_url`` (for URLs)
+    or ``redact_text``. Installed by ``install_log_redaction`` on httpx2's logger (it logs
+    every request URL) and on turnout's own loggers, whose records may quote provider text.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's URL arguments in place; never drops a record."""
+        """Rewrite the record in place; never drops a record."""
+        if isinstance(record.msg, str):
+            record.msg = redact_text(record.msg)
         if isinstance(record.args, tuple):
-            record.args = tuple(redact_url(arg) if _looks_like_url(arg) else arg for arg in record.args)
+            record.args = tuple(_redact_arg(arg) for arg in record.args)
+        elif isinstance(record.args, Mapping):
+            record.args = {key: _redact_arg(value) for key, value in record.args.items()}
         return True
+
+
+def _redact_arg(value: object) -> object:
+    if _looks_like_url(value):
+        return redact_url(value)
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, BaseException):
+        return redact_text(str(value))
+    return value
 
 
 def _looks_like_url(value: object) -> bool:
     text = str(value) if type(value).__name__ == "URL" else value
-    return isinstance(text, str) and "://" in text[:16]
+    return isinstance(text, str) and "://" in text[:16] and " " not in text
 
 
-def install_log_redaction(logger_name: str = "httpx2") -> None:
-    """Add one ``RedactingLogFilter`` to the named logger (idempotent)."""
-    logger = logging.getLogger(logger_name)
-    if not any(isinstance(f, RedactingLogFilter) for f in logger.filters):
-        logger.addFilter(RedactingLogFilter())
+LOGGERS = (
+    "httpx2",
+    "turnout",
+    "turnout.config",
+    "turnout.selection",
+    "turnout.plugins",
+    "turnout.cli",
+    "turnout.tools",
+    "turnout.aisdk_fallback",
+    "turnout.zen_console",
+)
+"""The loggers whose records can quote URLs or provider text (filters are per logger)."""
+
+
+def install_log_redaction(logger_names: Iterable[str] = LOGGERS) -> None:
+    """Add one ``RedactingLogFilter`` to each named logger (idempotent)."""
+    for name in logger_names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingLogFilter) for f in logger.filters):
+            logger.addFilter(RedactingLogFilter())
 
 
 def excerpt(text: str, limit: int, secrets: Iterable[str] = ()) -> str:
@@ -185,3 +239,6 @@ def excerpt(text: str, limit: int, secrets: Iterable[str] = ()) -> str:
     """
     redacted = redact_text(text[: limit * 4], secrets)
     return redacted if len(redacted) <= limit else redacted[: limit - 1] + "…"
+
+
+install_log_redaction()

@@ -9,6 +9,7 @@ error event inside a stream, is the caller's to report).
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -34,10 +35,17 @@ class RetryPolicy:
     """The wait before the first retry when the provider gave no hint, in seconds."""
     backoff_max: float = 8.0
     """The longest wait between attempts when the provider gave no hint, in seconds."""
+    budget: float | None = 30.0
+    """The wall time all attempts and waits together may take, in seconds (``None``: no limit).
+
+    A retry whose wait would end past the budget is not made: the last error is raised at
+    once (a ``Retry-After: 59`` answer fails after one attempt, not after two minutes)."""
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
             raise ValueError(f"RetryPolicy.max_retries must be 0 or more, not {self.max_retries!r}")
+        if self.budget is not None and self.budget < 0:
+            raise ValueError(f"RetryPolicy.budget must be 0 or more seconds or None, not {self.budget!r}")
         for name in ("max_retry_after", "backoff_initial", "backoff_max"):
             if getattr(self, name) < 0:
                 raise ValueError(f"RetryPolicy.{name} must be 0 or more seconds, not {getattr(self, name)!r}")
@@ -51,12 +59,15 @@ class RetryPolicy:
         delay = min(self.backoff_max, self.backoff_initial * 2.0 ** min(retry_number, 64))
         return delay * random.uniform(0.75, 1.0)
 
-    def delay_after(self, status: int, headers: Mapping[str, str], retry_number: int) -> float | None:
+    def delay_after(
+        self, status: int, headers: Mapping[str, str], retry_number: int, elapsed: float = 0.0
+    ) -> float | None:
         """The wait before retrying after an error response, or ``None`` not to retry it.
 
         ``x-should-retry: false`` forbids a retry and ``true`` asks for one whatever the status;
         otherwise ``statuses`` decides. ``retry-after-ms`` / ``Retry-After`` set the wait, but a
-        wait longer than ``max_retry_after`` is not worth it: the error is raised at once.
+        wait longer than ``max_retry_after``, or one ending past the ``budget`` (``elapsed``
+        seconds of which are spent), is not worth it: the error is raised at once.
         """
         if retry_number >= self.max_retries:
             return None
@@ -65,8 +76,14 @@ class RetryPolicy:
             return None
         hint = parse_retry_after(headers)
         if hint is None:
-            return self.backoff(retry_number)
-        return hint if hint <= self.max_retry_after else None
+            return self.within_budget(self.backoff(retry_number), elapsed)
+        return self.within_budget(hint, elapsed) if hint <= self.max_retry_after else None
+
+    def within_budget(self, delay: float, elapsed: float) -> float | None:
+        """``delay``, or ``None`` when waiting it would end past the budget."""
+        if self.budget is not None and elapsed + delay > self.budget:
+            return None
+        return delay
 
 
 class _RetryableResponse(Exception):
@@ -103,14 +120,17 @@ class RetryTransport(httpx2.AsyncBaseTransport):
         import stamina
 
         retries = 0
+        started = time.monotonic()
 
         def backoff_hook(exc: Exception) -> bool | float:
             nonlocal retries
             if isinstance(exc, _RetryableResponse):
-                delay = exc.delay
+                delay: float | None = exc.delay
             elif isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout) and retries < policy.max_retries:
-                delay = policy.backoff(retries)
+                delay = policy.within_budget(policy.backoff(retries), time.monotonic() - started)
             else:
+                return False
+            if delay is None:
                 return False
             retries += 1
             return delay
@@ -118,16 +138,17 @@ class RetryTransport(httpx2.AsyncBaseTransport):
         try:
             async for attempt in stamina.retry_context(on=backoff_hook, attempts=policy.max_retries + 1, timeout=None):
                 with attempt:
-                    return await self._attempt(request, retries)
+                    return await self._attempt(request, retries, started)
         except _RetryableResponse as exc:
             return exc.response  # retries used up, or retrying turned off (stamina.set_active)
         raise AssertionError("unreachable: stamina re-raises the last failure")
 
-    async def _attempt(self, request: httpx2.Request, retry_number: int) -> httpx2.Response:
+    async def _attempt(self, request: httpx2.Request, retry_number: int, started: float) -> httpx2.Response:
         response = await self.inner.handle_async_request(request)
         if response.status_code < 400:
             return response
-        delay = self.policy.delay_after(response.status_code, response.headers, retry_number)
+        elapsed = time.monotonic() - started
+        delay = self.policy.delay_after(response.status_code, response.headers, retry_number, elapsed)
         if delay is None:
             return response
         try:

@@ -25,8 +25,10 @@ class Timeouts:
     """From sending the request to the response headers; ``None`` means the same as ``idle``."""
     idle: float | None = 120.0
     """The longest silence between two chunks of the response body."""
-    total: float | None = None
-    """The whole exchange, from sending to the end of the body (``None``: no limit)."""
+    total: float | None = 900.0
+    """The whole exchange, from sending to the end of the body: 15 minutes by default, so an
+    endless stream cannot hold a call forever. Raise it for very long generations, or set
+    ``None`` for no limit."""
 
     def __post_init__(self) -> None:
         for name in ("connect", "first_byte", "idle", "total"):

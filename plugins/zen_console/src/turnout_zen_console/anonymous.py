@@ -26,7 +26,7 @@ def apply_anonymous_zen(config: Config) -> None:
     provider = config.provider.get(ZEN_PROVIDER)
     if provider is None or provider.console_managed:
         return
-    free = {model_id: model for model_id, model in provider.models.items() if (model.model_extra or {}).get("free")}
+    free = {model_id: model for model_id, model in provider.models.items() if model.free}
     if not free or config.resolve(f"{ZEN_PROVIDER}/{next(iter(free))}").api_key is not None:
         return
     for model in free.values():

@@ -20,9 +20,10 @@ import httpx2
 from turnout.plugin_api import Config
 
 from turnout_zen_console.accounts import Account
+from turnout_zen_console.anonymous import ZEN_PROVIDER
 from turnout_zen_console.client import ConsoleClient
 from turnout_zen_console.errors import ConsoleError
-from turnout_zen_console.server import origin
+from turnout_zen_console.server import TOKEN_ENV, origin
 from turnout_zen_console.storage import read_json, write_private_json
 
 __all__ = ["FETCH_TIMEOUT", "apply_remote_config", "forget_cached_configs", "load_remote_config"]
@@ -65,13 +66,16 @@ def load_remote_config(
 
 
 def apply_remote_config(config: Config, data: Mapping[str, Any], *, source: str) -> set[tuple[str, str, int]]:
-    """Merge ``data`` under ``config`` (local values win) and mark its providers console-managed.
+    """Merge the untrusted ``data`` under ``config`` and mark what it defined console-managed.
 
-    Returns the origins (scheme, host, port) of the endpoints the remote config itself names:
-    the console proxy hosts its credentials may be sent to.
+    The remote config may define the Zen provider (``opencode``, replacing the built-in block
+    underneath local values) and new providers, nothing else: no flag, no built-in or locally
+    configured provider; its ``{env:NAME}`` templates may read ``$OPENCODE_CONSOLE_TOKEN``
+    only (``Config.merge_under``). Returns the origins (scheme, host, port) of the endpoints
+    the accepted part names: the console proxy hosts its credentials may be sent to.
     """
-    config.merge_under(data, source=source)
-    providers = data.get("provider")
+    accepted = config.merge_under(data, source=source, owned=(ZEN_PROVIDER,), env_allowed=(TOKEN_ENV,))
+    providers = accepted.get("provider")
     endpoints: set[tuple[str, str, int]] = set()
     if not isinstance(providers, Mapping):
         return endpoints

@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-__all__ = ["CLIENT_ID", "DEFAULT_SERVER", "console_server", "normalize_server", "origin"]
+__all__ = ["CLIENT_ID", "DEFAULT_SERVER", "TOKEN_ENV", "console_server", "normalize_server", "origin"]
 
 DEFAULT_SERVER = "https://console.opencode.ai"
 """The public opencode console."""
 
 CLIENT_ID = "opencode-cli"
 """The OAuth client id the console knows the command-line client by."""
+
+TOKEN_ENV = "OPENCODE_CONSOLE_TOKEN"
+"""The variable remote configs read the console token from (``{env:OPENCODE_CONSOLE_TOKEN}``):
+the only one a remote config's templates may read."""
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -22,7 +22,7 @@ from turnout_zen_console.accounts import AccountStore
 from turnout_zen_console.anonymous import apply_anonymous_zen
 from turnout_zen_console.errors import ConsoleError
 from turnout_zen_console.headers import console_headers
-from turnout_zen_console.server import origin
+from turnout_zen_console.server import TOKEN_ENV, origin
 
 if TYPE_CHECKING:
     from turnout_zen_console.tokens import TokenSource
@@ -31,8 +31,6 @@ __all__ = ["TOKEN_ENV", "ConsoleSession", "open_session"]
 
 logger = logging.getLogger("turnout.zen_console")
 
-TOKEN_ENV = "OPENCODE_CONSOLE_TOKEN"
-"""The variable remote configs read the console token from (``{env:OPENCODE_CONSOLE_TOKEN}``)."""
 
 
 @dataclass
