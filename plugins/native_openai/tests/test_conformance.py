@@ -28,7 +28,7 @@ class TestNativeOpenAIConformance(PluginConformance):
         DeclinedCase(turnout.LLMRequest(model="anthropic/claude-fake"), "provider is not openai", id="not-openai"),
         DeclinedCase(
             HELLO,
-            "API key is not configured",
+            "no API key configured for provider 'openai'",
             config={"provider": {"openai": {"options": {"apiKey": ""}}}},
             id="no-key",
         ),

@@ -67,7 +67,7 @@ def test_supported_at_native_priority(provider: str) -> None:
             "provider package is not OpenAI",
         ),
         (ON, {"auth": "oauth", "api_key": None}, "OAuth auth is not supported"),
-        (ON, {"api_key": None}, "OpenAI API key is not configured"),
+        (ON, {"api_key": None}, "no API key configured for provider 'openai': set provider.openai.options.apiKey"),
     ],
 )
 def test_declines_with_the_first_failing_reason(

@@ -49,6 +49,10 @@ class ConsoleState:
     expires_in: int = 3600
     has_config: bool = True
     refusal_status: int | None = None
+    refresh_delay: float = 0.05
+    """Seconds a refresh takes (it holds the console's lock: refreshes never overlap)."""
+    refresh_gate: threading.Event | None = None
+    """When set, a refresh waits (at most 10 s) until the test sets this event."""
     access_tokens: list[str] = field(default_factory=list)
     refresh_tokens: list[str] = field(default_factory=list)
     polls: int = 0
@@ -58,7 +62,8 @@ class ConsoleState:
 
     @property
     def access_token(self) -> str | None:
-        """The currently valid access token (older ones are revoked by a refresh)."""
+        """The newest access token (the API answers only to it; the proxy accepts every issued one
+        until it expires, as bearer tokens with an expiry do)."""
         return self.access_tokens[-1] if self.access_tokens else None
 
     def issue(self) -> dict[str, Any]:
@@ -202,7 +207,9 @@ class _Handler(BaseHTTPRequestHandler):
                     )
                 elif state.refresh_tokens and body.get("refresh_token") == state.refresh_tokens[-1]:
                     state.refreshes += 1
-                    time.sleep(0.05)  # widen the window in which concurrent refreshes would overlap
+                    if state.refresh_gate is not None:
+                        state.refresh_gate.wait(10)
+                    time.sleep(state.refresh_delay)  # widen the window in which refreshes would overlap
                     self._json(200, state.issue())
                 else:
                     self._json(
@@ -232,7 +239,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _proxy(self, endpoint: str) -> None:
         state = self.state
         if (
-            self.headers.get("authorization") != f"Bearer {state.access_token}"
+            self.headers.get("authorization") not in {f"Bearer {token}" for token in state.access_tokens}
             or self.headers.get("x-org-id") != ORGS[0]["id"]
         ):
             self._json(401, {"error": {"message": "invalid console credentials", "type": "unauthorized"}})

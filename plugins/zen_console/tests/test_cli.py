@@ -296,10 +296,17 @@ def test_long_lived_runtime_refreshes_the_token_in_header_injection(
     rt = Runtime(native=True, config={})
     assert console.state.refreshes == 0
     monkeypatch.setattr(tokens, "REFRESH_MARGIN", 2 * 3600)  # as if two hours passed: the token is due
-    response = rt.generate_sync(LLMRequest(model="opencode/gpt-5.2-codex", messages=[user("4200 + 42?")]))
+    request = LLMRequest(model="opencode/gpt-5.2-codex", messages=[user("4200 + 42?")])
+    response = rt.generate_sync(request)  # the still-valid token goes out; a background thread refreshes
     assert response.runtime == "native-openai"
     assert response.text == recorded_text(console.state.responses_stream, "response.output_text.delta")  # type: ignore[arg-type]
+    from turnout_zen_console import plugin
+
+    assert plugin._session is not None
+    plugin._session.tokens.wait_for_refresh(10)
     assert console.state.refreshes == 1
-    (sent,) = console.state.paths(f"/proxy/connections/{CONNECTION}/v1/responses")
-    assert sent.headers["authorization"] == f"Bearer {console.state.access_token}"
-    assert os.environ["OPENCODE_CONSOLE_TOKEN"] == console.state.access_token
+    first, second = console.state.access_tokens[-2:]
+    rt.generate_sync(request)
+    sent = [r.headers["authorization"] for r in console.state.paths(f"/proxy/connections/{CONNECTION}/v1/responses")]
+    assert sent == [f"Bearer {first}", f"Bearer {second}"]
+    assert os.environ["OPENCODE_CONSOLE_TOKEN"] == second

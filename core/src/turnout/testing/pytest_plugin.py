@@ -90,6 +90,16 @@ def cassette_name(item: pytest.Item) -> str:
     return _UNSAFE_FILENAME.sub("_", item.name)
 
 
+def cassette_path(folder: Path, name: str) -> Path:
+    """``folder/<name>.json``; a name that leads outside ``folder`` (``../x``, ``/x``) is a usage error."""
+    path = folder / f"{name}.json"
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise pytest.UsageError(
+            f"cassette name {name!r} leads outside the cassettes folder {folder}; use a plain name"
+        )
+    return path
+
+
 @pytest.fixture
 def turnout_record_mode(request: pytest.FixtureRequest) -> Mode:
     """``"replay"``, ``"record"`` or ``"auto"`` (``--turnout-record``, ``$TURNOUT_RECORD``)."""
@@ -116,7 +126,7 @@ def turnout_cassette(
     """A cassette transport for this test: ``cassettes/<name>.json`` beside the test file."""
     from turnout.testing.cassette import CassetteError, CassetteTransport
 
-    path = Path(request.path).parent / "cassettes" / f"{cassette_name(request.node)}.json"
+    path = cassette_path(Path(request.path).parent / "cassettes", cassette_name(request.node))
     try:
         transport = CassetteTransport(
             path,

@@ -43,9 +43,7 @@ def check_support(model: ResolvedModel) -> Verdict:
             f"no base URL configured for provider {model.provider!r}: set provider.{model.provider}.options.baseURL"
         )
     if route.needs_api_key and model.api_key is None and not model.console_managed:
-        return _decline(
-            f"no API key configured for provider {model.provider!r}: set provider.{model.provider}.options.apiKey"
-        )
+        return _decline(model.missing_key_message())
     return Verdict(RUNTIME, True, priority=Priority.FALLBACK)
 
 

@@ -27,7 +27,6 @@ FLAG_OFF = "native runtime is disabled (set TURNOUT_EXPERIMENTAL_NATIVE_LLM=1)"
 NOT_OPENAI_PROVIDER = "provider is not openai or opencode"
 NOT_OPENAI_PACKAGE = "provider package is not OpenAI"
 OAUTH = "OAuth auth is not supported"
-NO_API_KEY = "OpenAI API key is not configured"
 
 
 def check_support(model: ResolvedModel, flags: RuntimeFlags) -> Verdict:
@@ -48,5 +47,5 @@ def _decline_reason(model: ResolvedModel, flags: RuntimeFlags) -> str | None:
     if model.auth == "oauth":
         return OAUTH
     if model.api_key is None or not model.api_key.get_secret_value():
-        return NO_API_KEY
+        return model.missing_key_message()
     return None

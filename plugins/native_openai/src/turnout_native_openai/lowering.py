@@ -59,7 +59,7 @@ _OPTION_NAMES = {
 def lower_request(request: LLMRequest, model: ResolvedModel, tools: Sequence[Tool]) -> WireRequest:
     """The ``WireRequest`` for one Responses call (auth header included)."""
     if model.api_key is None:
-        raise UnsupportedRequestError("OpenAI API key is not configured")
+        raise UnsupportedRequestError(model.missing_key_message())
     options = _openai_options(model.options, request.provider_options.get("openai") or {})
     store = options.get("store")
     if store is not None and not isinstance(store, bool):

@@ -51,6 +51,8 @@ from turnout.plugin_api import (
     ToolResult,
     ToolResultValue,
     Usage,
+    redact_text,
+    secrets_in_headers,
 )
 
 if TYPE_CHECKING:
@@ -467,7 +469,7 @@ def _provider_error(event: Mapping[str, Any], fallback: str) -> ProviderError:
     text = f"{code}: {message}" if code and message else message or code or fallback
     classification = "context-overflow" if _OVERFLOW.search(f"{code or ''} {message or ''}") else code
     return ProviderError(
-        message=text,
+        message=redact_text(text),
         code=classification,
         retryable=True if code in _RETRYABLE_CODES else None,
         provider_metadata={"openai": {"responseId": response["id"]}}
@@ -550,6 +552,9 @@ async def stream_events(wire: WireRequest, http: HTTPClient) -> AsyncIterator[LL
     """
     from turnout.plugin_api import aiter_sse
 
+    secrets = secrets_in_headers(wire.headers)
     async with http.stream(wire) as response:
         async for event in parse_responses_stream(aiter_sse(response.aiter_bytes())):
+            if isinstance(event, ProviderError):  # the provider may echo the key it was sent
+                event = event.model_copy(update={"message": redact_text(event.message, secrets)})
             yield event

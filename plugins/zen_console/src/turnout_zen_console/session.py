@@ -48,7 +48,7 @@ class ConsoleSession:
         """Credentials for a request to ``url`` for ``model`` (see ``console_headers``)."""
         if not model.console_managed:
             return None
-        token = self.tokens.token()
+        token = self.tokens.token_nowait()
         if os.environ.get(TOKEN_ENV) != token:
             os.environ[TOKEN_ENV] = token
         return console_headers(model, url, token=token, org_id=self.org_id, trusted=self.trusted)

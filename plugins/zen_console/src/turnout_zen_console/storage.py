@@ -12,10 +12,33 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["read_json", "write_private_json"]
+__all__ = ["file_lock", "read_json", "write_private_json"]
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created 0600) across processes, waiting for it.
+
+    An advisory ``flock`` on POSIX; the lock is released when the block ends or the process
+    dies. Where ``fcntl`` is missing (Windows) it only serialises nothing: callers must still
+    cope with a concurrent change (they do, by re-reading the store).
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def write_private_json(path: Path, data: Any) -> None:

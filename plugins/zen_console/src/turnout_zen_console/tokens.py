@@ -1,13 +1,20 @@
 """``TokenSource``: the access token of a stored account, refreshed before it expires.
 
 The token is refreshed eagerly when it expires within ``REFRESH_MARGIN`` (5 minutes), and the
-new pair is persisted atomically before it is used. Callers on several threads share one
-refresh: the first takes the lock and refreshes, the others wait and then find the fresh token
-(the account is re-read from the store under the lock, so a refresh done by another process is
-picked up too). Within one event loop the hooks that call ``token()`` run one at a time, so a
-refresh there is naturally single. A refresh the console refuses (400/401) raises
-``LoginRequiredError`` telling the user to run ``turnout login`` again; a console that cannot
-be reached is tolerated while the current token is still valid.
+new pair is persisted atomically before it is used. Refreshes are single across threads *and
+processes*: a refresh holds a thread lock and a file lock (``accounts.json.lock``), and whoever
+gets the locks first re-reads the store; a caller that finds a fresh token there (another
+thread or process refreshed it meanwhile) uses it instead of spending the refresh token again.
+Should the console still answer ``invalid_grant`` (a process that took no lock rotated the
+pair), the store is re-read once more and a newer pair found there is used.
+
+``token()`` may block (it is used while a runtime is built). ``token_nowait()`` is for the
+request path on the event loop: a due but still valid token is returned at once while a
+background thread refreshes it; it blocks only when the token has actually expired.
+
+A refresh the console refuses (400/401) raises ``LoginRequiredError`` telling the user to run
+``turnout login`` again; a console that cannot be reached is tolerated while the current token
+is still valid.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ from collections.abc import Callable
 
 from turnout_zen_console.accounts import Account, AccountStore
 from turnout_zen_console.client import ConsoleClient
-from turnout_zen_console.errors import ConsoleHTTPError, ConsoleUnavailableError, LoginRequiredError
+from turnout_zen_console.errors import ConsoleError, ConsoleHTTPError, ConsoleUnavailableError, LoginRequiredError
+from turnout_zen_console.storage import file_lock
 
 __all__ = ["REFRESH_MARGIN", "TokenSource"]
 
@@ -40,6 +48,8 @@ class TokenSource:
         self._clock = clock
         self._lock = threading.Lock()
         self._account: Account | None = None
+        self._background: threading.Thread | None = None
+        self._start_lock = threading.Lock()  # never held while talking to the console
 
     @property
     def account(self) -> Account:
@@ -53,11 +63,40 @@ class TokenSource:
         account = self.account
         if not self._due(account):
             return account.access_token.get_secret_value()
-        with self._lock:
+        with self._lock, file_lock(self._store.path.with_name(self._store.path.name + ".lock")):
             account = self._account = self._load()
             if self._due(account):
                 account = self._account = self._refresh(account)
             return account.access_token.get_secret_value()
+
+    def token_nowait(self) -> str:
+        """The access token without waiting on the console while it is still valid.
+
+        A due token that has not expired yet is returned as is, and a background thread
+        refreshes it (one at a time); only an expired token waits for ``token()``.
+        """
+        account = self.account
+        if not self._due(account):
+            return account.access_token.get_secret_value()
+        if account.expires_at <= self._clock():
+            return self.token()
+        with self._start_lock:
+            if self._background is None or not self._background.is_alive():
+                self._background = threading.Thread(target=self._refresh_quietly, name="console-token", daemon=True)
+                self._background.start()
+        return account.access_token.get_secret_value()
+
+    def wait_for_refresh(self, timeout: float | None = None) -> None:
+        """Wait for a background refresh started by ``token_nowait`` (if any) to end."""
+        background = self._background
+        if background is not None:
+            background.join(timeout)
+
+    def _refresh_quietly(self) -> None:
+        try:
+            self.token()
+        except ConsoleError as exc:  # the next request sees it again, while the token still works
+            logger.warning("background console token refresh failed: %s", exc)
 
     def _due(self, account: Account) -> bool:
         return account.expires_at - self._clock() <= REFRESH_MARGIN
@@ -73,6 +112,10 @@ class TokenSource:
             with ConsoleClient(account.server) as client:
                 grant = client.refresh(account.refresh_token.get_secret_value())
         except ConsoleHTTPError as exc:
+            stored = self._store.get(self._key) if exc.status in _RELOGIN_STATUSES else None
+            if stored is not None and stored.refresh_token != account.refresh_token:
+                logger.info("console token was refreshed by another process; using its token")
+                return stored
             if exc.status in _RELOGIN_STATUSES:
                 raise LoginRequiredError(
                     f"the console login for {account.label} has expired or was revoked; run `turnout login` again"
