@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -271,6 +272,25 @@ def test_a_bad_marker_is_a_usage_error(inner: pytest.Pytester) -> None:
     result = inner.runpytest(*INNER_ARGS)
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*use @pytest.mark.turnout_cassette('name') with one non-empty name*"])
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "../escaped", "/tmp/escaped-cassette"])
+def test_a_cassette_name_cannot_leave_the_cassettes_folder(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    inner.makepyfile(
+        test_escape=(
+            "import pytest\n\n"
+            f"@pytest.mark.turnout_cassette({name!r})\n"
+            "def test_x(turnout_runtime):\n    pass\n"
+        )
+    )
+    monkeypatch.setenv("TURNOUT_RECORD", "record")
+    result = inner.runpytest(*INNER_ARGS)
+    assert result.ret != 0
+    result.stdout.fnmatch_lines([f"*cassette name {name!r} leads outside the cassettes folder*"])
+    candidates = [inner.path.parent / "escaped.json", inner.path / "escaped.json", Path("/tmp/escaped-cassette.json")]
+    assert [path for path in candidates if path.exists()] == []
 
 
 @pytest.mark.slow

@@ -135,3 +135,86 @@ def test_bridging_uses_the_hook_for_other_shapes_and_rejects_the_rest() -> None:
 def test_turnout_tool_is_positional() -> None:
     tool = turnout.Tool("echo", "Echo back.", {"type": "object", "properties": {}}, lambda args, ctx: args)
     assert tool.name == "echo" and tool.description == "Echo back."
+
+
+# --- isolation, timeouts and redaction (issue 10) ----------------------------------------------
+
+
+def run_calls(tool: Tool, *calls: ToolCall) -> list[Any]:
+    return asyncio.run(run_tool_calls(list(calls), [tool], [], cancelled=asyncio.Event()))
+
+
+def call(name: str = "t", call_id: str = "call_1") -> ToolCall:
+    return ToolCall(id=call_id, name=name, input={})
+
+
+@pytest.mark.parametrize("raised", [SystemExit(3), GeneratorExit()])
+def test_a_tool_raising_a_base_exception_becomes_a_tool_error(raised: BaseException) -> None:
+    def explode(arguments: Any, ctx: ToolContext) -> Any:
+        raise raised
+
+    error, result = run_calls(Tool(name="t", execute=explode), call())
+    assert error.type == "tool-error"
+    assert error.message == f"{type(raised).__name__}: {raised}"
+    assert result.result.type == "error" and result.result.value == error.message
+
+
+def test_a_sync_function_calling_sys_exit_in_its_thread_becomes_a_tool_error() -> None:
+    import sys
+
+    def leave() -> str:
+        """Leave."""
+        sys.exit("bye")
+
+    error, _ = run_calls(Tool.from_function(leave, name="t"), call())
+    assert error.message == "SystemExit: bye"
+
+
+def test_keyboard_interrupt_in_a_tool_still_propagates() -> None:
+    def interrupt(arguments: Any, ctx: ToolContext) -> Any:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_calls(Tool(name="t", execute=interrupt), call())
+
+
+def test_a_tool_that_never_returns_times_out_as_a_tool_error() -> None:
+    async def hang(arguments: Any, ctx: ToolContext) -> Any:
+        await asyncio.Event().wait()
+
+    quick = Tool(name="t", execute=hang, timeout=0.05)
+    fine = Tool(name="ok", execute=lambda arguments, ctx: "done")
+    events = asyncio.run(
+        run_tool_calls([call(), call("ok", "call_2")], [quick, fine], [], cancelled=asyncio.Event())
+    )
+    assert [(e.type, e.id) for e in events] == [("tool-error", "call_1"), ("tool-result", "call_1"), ("tool-result", "call_2")]
+    assert events[0].message == "Tool t did not finish within 0.05 s (timed out)"
+    assert events[2].result.value == "done"
+
+
+def test_tool_timeout_default_and_validation() -> None:
+    assert Tool(name="t").timeout == turnout.tools.DEFAULT_TOOL_TIMEOUT == 300.0
+    assert Tool.from_function(get_weather, timeout=None).timeout is None
+    with pytest.raises(ValueError, match="timeout must be a positive number"):
+        Tool(name="t", timeout=0)
+
+
+def test_a_tool_raising_its_own_timeout_error_is_not_reported_as_timed_out() -> None:
+    def slow(arguments: Any, ctx: ToolContext) -> Any:
+        raise TimeoutError("upstream took too long")
+
+    error, _ = run_calls(Tool(name="t", execute=slow), call())
+    assert error.message == "TimeoutError: upstream took too long"
+
+
+def test_tool_error_text_sent_to_the_model_is_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MY_SERVICE_TOKEN", "plain-token-value-without-prefix")
+
+    def leak(arguments: Any, ctx: ToolContext) -> Any:
+        raise RuntimeError(
+            "auth failed for sk-proj-abcdefghijklmnop1234 and plain-token-value-without-prefix, Bearer eyJhbGciOiJI"
+        )
+
+    error, result = run_calls(Tool(name="t", execute=leak), call())
+    assert error.message == "RuntimeError: auth failed for [REDACTED] and [REDACTED], Bearer [REDACTED]"
+    assert result.result.value == error.message

@@ -14,10 +14,11 @@ chunking of the byte stream:
   ignored); ``retry`` (ASCII digits only) sets the reconnection time;
 - at the end of the stream an unfinished frame (no blank line after it) is dropped.
 
-Memory is bounded: a frame (from its first byte to the blank line that ends it) may be at most
-``max_frame_bytes`` long (default ``DEFAULT_MAX_FRAME_BYTES``, 16 MiB, far above any real
-provider event; ``$TURNOUT_SSE_MAX_FRAME_BYTES`` overrides it). A longer one, such as a line
-that never ends, raises ``turnout.errors.FrameTooLargeError`` as soon as the limit is passed.
+Memory is bounded: the decoder buffers at most ``max_frame_bytes`` of a frame still waiting for
+the blank line that ends it (default ``DEFAULT_MAX_FRAME_BYTES``, 16 MiB, far above any real
+provider event; ``$TURNOUT_SSE_MAX_FRAME_BYTES`` overrides it). A longer frame, such as a line
+that never ends, raises ``turnout.errors.FrameTooLargeError`` as soon as the buffer passes the
+limit. (A whole frame inside one chunk is already in memory and is not refused.)
 
 The decoder is on the per-event hot path, so it works on whole buffers: it splits bytes at the
 last frame boundary, decodes complete lines at once, and never loops over single bytes.
