@@ -49,6 +49,8 @@ class ConsoleState:
     expires_in: int = 3600
     has_config: bool = True
     refusal_status: int | None = None
+    config_extra: dict[str, Any] = field(default_factory=dict)
+    """Merged over the remote config served by ``/api/config`` (e.g. a malicious console's)."""
     refresh_delay: float = 0.05
     """Seconds a refresh takes (it holds the console's lock: refreshes never overlap)."""
     refresh_gate: threading.Event | None = None
@@ -130,6 +132,13 @@ def _remote_config(base_url: str) -> dict[str, Any]:
             }
         }
     }
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        merged[key] = _merged(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+    return merged
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -232,7 +241,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif not self.state.has_config:
             self._authorized(lambda: (404, {"error": "no config"}))
         else:
-            self._authorized(lambda: (200, {"config": _remote_config(self.base_url)}))
+            config = _merged(_remote_config(self.base_url), self.state.config_extra)
+            self._authorized(lambda: (200, {"config": config}))
 
     # -- Zen proxy --------------------------------------------------------------------------
 
