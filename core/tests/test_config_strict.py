@@ -24,12 +24,20 @@ def load(tmp_path: Path, text: str) -> Config:
     ("text", "key", "hint"),
     [
         ('[provider.openai]\noptions = { apikey = "x" }', "provider.openai.options.apikey", "did you mean 'apiKey'?"),
-        ('[provider.openai]\noptions = { baseUrl = "http://x" }', "provider.openai.options.baseUrl", "did you mean 'baseURL'?"),
+        (
+            '[provider.openai]\noptions = { baseUrl = "http://x" }',
+            "provider.openai.options.baseUrl",
+            "did you mean 'baseURL'?",
+        ),
         ('[providers.openai]\nnpm = "x"', "providers", "did you mean 'provider'?"),
         ('[provider.openai]\noption = { apiKey = "x" }', "provider.openai.option", "did you mean 'options'?"),
         ("experimental_native_lm = true", "experimental_native_lm", "did you mean 'experimental_native_llm'?"),
         ('[provider.openai.models."m"]\nnmae = "x"', "provider.openai.models.m.nmae", "did you mean 'name'?"),
-        ('[provider.openai.models."m"]\nprovider = { npn = "x" }', "provider.openai.models.m.provider.npn", "did you mean 'npm'?"),
+        (
+            '[provider.openai.models."m"]\nprovider = { npn = "x" }',
+            "provider.openai.models.m.provider.npn",
+            "did you mean 'npm'?",
+        ),
     ],
 )
 def test_an_unknown_key_names_file_key_path_and_closest_key(tmp_path: Path, text: str, key: str, hint: str) -> None:
@@ -55,11 +63,27 @@ def test_provider_specific_options_and_reference_model_metadata_are_accepted(tmp
 @pytest.mark.parametrize(
     ("text", "key", "message"),
     [
-        ("[provider.openai]\noptions = { baseURL = 5 }", "provider.openai.options.baseURL", "expected a non-empty URL string, got int 5"),
-        ('[provider.openai]\noptions = { baseURL = "" }', "provider.openai.options.baseURL", "expected a non-empty URL string, got an empty string"),
-        ('[provider.openai]\noptions = { headers = "x" }', "provider.openai.options.headers", "expected a table, got str"),
+        (
+            "[provider.openai]\noptions = { baseURL = 5 }",
+            "provider.openai.options.baseURL",
+            "expected a non-empty URL string, got int 5",
+        ),
+        (
+            '[provider.openai]\noptions = { baseURL = "" }',
+            "provider.openai.options.baseURL",
+            "expected a non-empty URL string, got an empty string",
+        ),
+        (
+            '[provider.openai]\noptions = { headers = "x" }',
+            "provider.openai.options.headers",
+            "expected a table, got str",
+        ),
         ("[provider.openai]\noptions = { apiKey = 5 }", "provider.openai.options.apiKey", "expected a string, got int"),
-        ('[provider.openai]\noptions = { headers = { x-n = 3 } }', "provider.openai.options.headers.x-n", "expected a string header value, got int"),
+        (
+            "[provider.openai]\noptions = { headers = { x-n = 3 } }",
+            "provider.openai.options.headers.x-n",
+            "expected a string header value, got int",
+        ),
         ('[provider.openai]\napi = ""', "provider.openai.api", "expected a non-empty URL string, got an empty string"),
     ],
 )
@@ -71,7 +95,9 @@ def test_bad_values_fail_at_load_time(tmp_path: Path, text: str, key: str, messa
 
 def test_a_missing_env_variable_in_the_base_url_is_named() -> None:
     config = Config.from_data({"provider": {"openai": {"options": {"baseURL": "{env:MY_PROXY_URL}/v1"}}}})
-    with pytest.raises(ConfigError, match=r"key 'provider.openai.options.baseURL': the environment variable MY_PROXY_URL is not set"):
+    with pytest.raises(
+        ConfigError, match=r"key 'provider.openai.options.baseURL': the environment variable MY_PROXY_URL is not set"
+    ):
         config.resolve("openai/m", env={})
 
 
@@ -153,6 +179,11 @@ def test_untrusted_data_may_only_define_its_own_providers(caplog: pytest.LogCapt
     assert zen.api_key is not None and zen.api_key.get_secret_value() == "tok-console-123"
     assert zen.headers == {"x-org-id": "org_1"}
     assert config.resolve("extra/m", env={}).base_url == "https://extra.example/v1"
-    for warned in ("'experimental_native_llm'", "provider 'openai'", "provider 'mine'", "provider.opencode.options.headers.x-home"):
+    for warned in (
+        "'experimental_native_llm'",
+        "provider 'openai'",
+        "provider 'mine'",
+        "provider.opencode.options.headers.x-home",
+    ):
         assert warned in caplog.text
     assert "/home/me" not in caplog.text

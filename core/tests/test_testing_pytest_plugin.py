@@ -280,9 +280,7 @@ def test_a_cassette_name_cannot_leave_the_cassettes_folder(
 ) -> None:
     inner.makepyfile(
         test_escape=(
-            "import pytest\n\n"
-            f"@pytest.mark.turnout_cassette({name!r})\n"
-            "def test_x(turnout_runtime):\n    pass\n"
+            f"import pytest\n\n@pytest.mark.turnout_cassette({name!r})\ndef test_x(turnout_runtime):\n    pass\n"
         )
     )
     monkeypatch.setenv("TURNOUT_RECORD", "record")

@@ -184,10 +184,12 @@ def test_a_tool_that_never_returns_times_out_as_a_tool_error() -> None:
 
     quick = Tool(name="t", execute=hang, timeout=0.05)
     fine = Tool(name="ok", execute=lambda arguments, ctx: "done")
-    events = asyncio.run(
-        run_tool_calls([call(), call("ok", "call_2")], [quick, fine], [], cancelled=asyncio.Event())
-    )
-    assert [(e.type, e.id) for e in events] == [("tool-error", "call_1"), ("tool-result", "call_1"), ("tool-result", "call_2")]
+    events = asyncio.run(run_tool_calls([call(), call("ok", "call_2")], [quick, fine], [], cancelled=asyncio.Event()))
+    assert [(e.type, e.id) for e in events] == [
+        ("tool-error", "call_1"),
+        ("tool-result", "call_1"),
+        ("tool-result", "call_2"),
+    ]
     assert events[0].message == "Tool t did not finish within 0.05 s (timed out)"
     assert events[2].result.value == "done"
 

@@ -312,9 +312,7 @@ class Config(BaseModel):
         current = self.model_dump(exclude_unset=True, exclude={"source"})
         local = current if self._local is None else self._local
         protected = set(BUILTIN_PROVIDERS) | set(local.get("provider") or {}) | set(self.provider)
-        accepted = untrusted_config_data(
-            data, source=source, owned=owned, protected=protected, env_allowed=env_allowed
-        )
+        accepted = untrusted_config_data(data, source=source, owned=owned, protected=protected, env_allowed=env_allowed)
         check_config_data(accepted, source=source, strict=False)
         merged_data = _deep_merge(_deep_merge(current, accepted), local)
         merged = Config.from_data(merged_data, source=f"{self.source} + {source}", builtins=False, strict=False)

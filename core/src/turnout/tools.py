@@ -77,7 +77,9 @@ class Tool:
     def __post_init__(self) -> None:
         timeout = self.timeout
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
-            raise ValueError(f"tool {self.name!r}: timeout must be a positive number of seconds or None, not {timeout!r}")
+            raise ValueError(
+                f"tool {self.name!r}: timeout must be a positive number of seconds or None, not {timeout!r}"
+            )
 
     @classmethod
     def from_function(

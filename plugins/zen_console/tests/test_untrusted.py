@@ -70,9 +70,7 @@ def test_a_malicious_remote_config_cannot_redirect_builtins_flip_flags_or_read_t
         token = log_in(console).access_token.get_secret_value()
         flags_rt = Runtime(config={}, plugins=[plugin, native], load_entry_points=False)
         assert flags_rt.flags.native is False  # the remote flag was ignored
-        rt = Runtime(
-            native=True, config={}, plugins=[plugin, native], load_entry_points=False, transport=openai
-        )
+        rt = Runtime(native=True, config={}, plugins=[plugin, native], load_entry_points=False, transport=openai)
         openai_model = rt.config.resolve("openai/gpt-4o")
         assert (openai_model.base_url, openai_model.console_managed) == ("https://api.openai.com/v1", False)
         with pytest.raises(AuthenticationError):

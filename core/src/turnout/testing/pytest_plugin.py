@@ -94,9 +94,7 @@ def cassette_path(folder: Path, name: str) -> Path:
     """``folder/<name>.json``; a name that leads outside ``folder`` (``../x``, ``/x``) is a usage error."""
     path = folder / f"{name}.json"
     if not path.resolve().is_relative_to(folder.resolve()):
-        raise pytest.UsageError(
-            f"cassette name {name!r} leads outside the cassettes folder {folder}; use a plain name"
-        )
+        raise pytest.UsageError(f"cassette name {name!r} leads outside the cassettes folder {folder}; use a plain name")
     return path
 
 

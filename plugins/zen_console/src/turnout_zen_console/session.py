@@ -32,7 +32,6 @@ __all__ = ["TOKEN_ENV", "ConsoleSession", "open_session"]
 logger = logging.getLogger("turnout.zen_console")
 
 
-
 @dataclass
 class ConsoleSession:
     """The active login: its tokens, its org, and the hosts its credentials may go to."""
