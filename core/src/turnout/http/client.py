@@ -68,7 +68,8 @@ class HTTPClient:
         A redirect (3xx) raises ``RedirectError``; an error status raises the matching
         ``ProviderHTTPError`` subclass (body read and redacted). httpx2 failures, while sending
         and while the block reads the body, raise ``TransportError`` or ``TimeoutError``
-        (``phase`` = ``connect``, ``first_byte``, ``idle`` or ``total``). Leaving the block early, or cancelling the task, closes the connection.
+        (``phase`` = ``connect``, ``first_byte``, ``idle`` or ``total``). Leaving the block
+        early, or cancelling the task, closes the connection.
 
         >>> async with http.stream(wire) as response:  # doctest: +SKIP
         ...     async for chunk in response.aiter_bytes(): ...
