@@ -25,8 +25,14 @@ Writer = Callable[[asyncio.StreamWriter], Awaitable[None]]
 async def loopback(respond: Writer) -> AsyncIterator[tuple[str, list[str]]]:
     """A server answering each request with ``respond``; yields (base URL, request lines seen)."""
     seen: list[str] = []
+    handlers: set[asyncio.Task[None]] = set()
+    writers: list[asyncio.StreamWriter] = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            handlers.add(task)
+        writers.append(writer)
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             length = next(
@@ -51,6 +57,9 @@ async def loopback(respond: Writer) -> AsyncIterator[tuple[str, list[str]]]:
         yield f"http://127.0.0.1:{port}/v1", seen
     finally:
         server.close()
+        for writer in writers:
+            writer.transport.abort()  # a handler still writing then fails with ConnectionError
+        await asyncio.gather(*handlers, return_exceptions=True)
 
 
 def wire(base: str) -> WireRequest:
