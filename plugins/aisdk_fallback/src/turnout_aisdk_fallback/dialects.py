@@ -5,8 +5,12 @@ Providers speaking OpenAI Chat Completions differ in where they put reasoning
 has a provider class (with its model profile) for most of them; the fallback builds that one
 over the core's OpenAI client, else the generic OpenAI-compatible provider.
 
-One targeted adaptation on top (``UsageAdaptation``, on pydantic-ai's ``_map_usage`` /
-``_add_usage`` stream hooks), for what pydantic-ai's chat usage mapping drops:
+Two targeted adaptations on top (``ChatAdaptation``, on pydantic-ai's ``_map_part_delta``,
+``_map_usage`` and ``_add_usage`` stream hooks). First, ``<think>`` tags: pydantic-ai turns text
+between them into reasoning only when each tag arrives as a delta of its own, so the text is
+re-cut at the tags (a partial tag at the end of a delta waits for the next one); reasoning never
+stays in the text however the provider splits it. Second, what pydantic-ai's chat usage mapping
+drops:
 
 - Groq reports usage in ``x_groq.usage`` (older streams: only there);
 - a chat ``usage`` is always the request's running total (Perplexity repeats it on every
@@ -22,15 +26,19 @@ Importing this module imports pydantic-ai.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from openai import AsyncOpenAI
 from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletionChunk
+from openai.types.chat.chat_completion_chunk import Choice, ChoiceDelta
+from pydantic_ai.messages import ModelResponseStreamEvent
 from pydantic_ai.models import Model
 from pydantic_ai.models.cerebras import CerebrasModel
 from pydantic_ai.models.openai import OpenAIChatModel, OpenAIStreamedResponse
 from pydantic_ai.models.openrouter import OpenRouterModel, OpenRouterStreamedResponse
+from pydantic_ai.profiles import DEFAULT_THINKING_TAGS
 from pydantic_ai.providers import Provider
 from pydantic_ai.providers.openai_compatible import OpenAICompatibleProvider
 from pydantic_ai.usage import RequestUsage
@@ -39,15 +47,55 @@ from turnout.config import ResolvedModel
 from turnout_aisdk_fallback.packages import route_for
 from turnout_aisdk_fallback.stream import CACHE_READ_DETAIL, CACHE_WRITE_DETAIL
 
-__all__ = ["UsageAdaptation", "chat_model", "openrouter_model"]
+__all__ = ["ChatAdaptation", "chat_model", "openrouter_model"]
 
 _XAI_TICKS_PER_USD = Decimal(10) ** 10
 
 
-class UsageAdaptation(OpenAIStreamedResponse):
-    """pydantic-ai's chat stream, usage read as the provider reports it (module docstring)."""
+class ChatAdaptation(OpenAIStreamedResponse):
+    """pydantic-ai's chat stream: ``<think>`` tags re-cut, usage as reported (module docstring)."""
 
     _reported_usage: bool = False
+    _held_text: str = ""
+
+    def _map_part_delta(self, choice: Choice) -> Iterable[ModelResponseStreamEvent]:
+        content = choice.delta.content if isinstance(choice.delta.content, str) else None
+        if content is None and not self._held_text:
+            yield from super()._map_part_delta(choice)
+            return
+        tags = self._model_profile.get("thinking_tags", DEFAULT_THINKING_TAGS)
+        segments = self._cut_at_tags((self._held_text + (content or "")), tags, final=content is None)
+        *before, last = segments or [""]
+        for segment in before:  # text only: the delta's other fields go with its last segment
+            yield from super()._map_part_delta(choice.model_copy(update={"delta": ChoiceDelta(content=segment)}))
+        if content is None and not last:
+            yield from super()._map_part_delta(choice)
+        else:
+            yield from super()._map_part_delta(
+                choice.model_copy(update={"delta": choice.delta.model_copy(update={"content": last})})
+            )
+
+    def _cut_at_tags(self, text: str, tags: tuple[str, str], *, final: bool) -> list[str]:
+        """``text`` cut so each tag is a segment of its own; a trailing partial tag is held back."""
+        segments: list[str] = []
+        while text:
+            found = [(text.find(tag), tag) for tag in tags if tag in text]
+            if found:
+                position, tag = min(found)
+                segments += [text[:position], tag] if position else [tag]
+                text = text[position + len(tag) :]
+                continue
+            held = (
+                0
+                if final
+                else max((n for tag in tags for n in range(1, len(tag)) if text.endswith(tag[:n])), default=0)
+            )
+            if len(text) > held:
+                segments.append(text[: len(text) - held])
+            self._held_text = text[len(text) - held :] if held else ""
+            return segments
+        self._held_text = ""
+        return segments
 
     def _map_usage(self, response: ChatCompletionChunk) -> RequestUsage:
         raw = response.usage
@@ -83,20 +131,20 @@ class UsageAdaptation(OpenAIStreamedResponse):
         super()._add_usage(usage, reported=reported, cumulative=cumulative or reported)
 
 
-class _OpenRouterStream(UsageAdaptation, OpenRouterStreamedResponse):
+class _OpenRouterStream(ChatAdaptation, OpenRouterStreamedResponse):
     pass
 
 
 class _ChatModel(OpenAIChatModel):
     @property
     def _streamed_response_cls(self) -> type[OpenAIStreamedResponse]:
-        return UsageAdaptation
+        return ChatAdaptation
 
 
 class _CerebrasModel(CerebrasModel):
     @property
     def _streamed_response_cls(self) -> type[OpenAIStreamedResponse]:
-        return UsageAdaptation
+        return ChatAdaptation
 
 
 class _OpenRouterModel(OpenRouterModel):
