@@ -42,7 +42,7 @@ from pydantic_ai.profiles import DEFAULT_THINKING_TAGS
 from pydantic_ai.providers import Provider
 from pydantic_ai.providers.openai_compatible import OpenAICompatibleProvider
 from pydantic_ai.usage import RequestUsage
-from turnout.config import ResolvedModel
+from turnout.plugin_api import ResolvedModel
 
 from turnout_aisdk_fallback.packages import route_for
 from turnout_aisdk_fallback.stream import CACHE_READ_DETAIL, CACHE_WRITE_DETAIL
