@@ -10,6 +10,7 @@ against what the recording contains, so neither side can drift silently.
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ from provider_expectations import (
 )
 from turnout.guard import check_events
 
-from testsupport import RECORDED_DIR, recorded_files
+from testsupport import RECORDED_DIR, recorded_files, recorded_path
+from testsupport.loopback import serve_sse
 
 PACKAGES = {
     "mistral-chat": ("mistral", "@ai-sdk/mistral"),
@@ -136,3 +138,39 @@ NOT_REPRESENTED: dict[str, list[str]] = {
     ],
 }
 """``<directory>/<stem>`` → what the recording reports that turnout does not represent yet, by name."""
+
+
+def test_gemini_streamed_call_runs_and_goes_back_with_its_thought_signature() -> None:
+    """A tool loop on a recording whose two calls stream their arguments: the host tool runs on
+    the assembled input, and the next request carries each call back with its signature."""
+    first = recorded_path("google-gemini", "vercel-ai__stream-tool-call-arguments.sse")
+    second = recorded_path("google-gemini", "vercel-ai__text.sse")
+    expected = gemini_expected(first)
+    seen: list[str] = []
+
+    def getWeather(location: str) -> str:  # the recorded tool name
+        """The weather at a location."""
+        seen.append(location)
+        return f"sunny in {location}"
+
+    with serve_sse([first.read_bytes(), second.read_bytes()]) as served:
+        config = provider_config(f"{served.url}/v1beta", "@ai-sdk/google", provider="google")
+        request = turnout.LLMRequest(
+            model="google/gemini-3.1-pro-preview", messages=[turnout.user("weather?")], tools=[getWeather]
+        )
+        events, _ = run_fallback(config, request, max_steps=2)
+    check_events(events)
+    assert seen == [args["location"] for _, _, args in expected.tool_calls]
+    assert turnout.Response.from_events(events).text == gemini_expected(second).text
+    sent = json.loads(served.requests[1]["body"])  # type: ignore[arg-type]
+    model_turn = next(content for content in sent["contents"] if content["role"] == "model")
+    calls = [part for part in model_turn["parts"] if "functionCall" in part]
+    assert [(c["functionCall"]["name"], c["functionCall"]["args"]) for c in calls] == [
+        (name, args) for _, name, args in expected.tool_calls
+    ]
+    # The same bytes (google-genai writes base64 URL-safe; proto JSON reads either alphabet).
+    assert _b64(calls[0]["thoughtSignature"]) == _b64(expected.continuation[0])
+
+
+def _b64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text.replace("+", "-").replace("/", "_"))
