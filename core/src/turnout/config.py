@@ -69,6 +69,26 @@ BUILTIN_PROVIDERS: dict[str, dict[str, Any]] = {
         "api": "https://generativelanguage.googleapis.com/v1beta",
         "options": {"apiKey": "{env:GOOGLE_API_KEY}"},
     },
+    "google-vertex": {
+        # No base URL: google-genai picks the regional endpoint of the project's location. An
+        # express-mode key, or GOOGLE_VERTEX_PROJECT (+ GOOGLE_VERTEX_LOCATION) with Application
+        # Default Credentials.
+        "name": "Google Vertex AI",
+        "npm": "@ai-sdk/google-vertex",
+        "options": {"apiKey": "{env:GOOGLE_VERTEX_API_KEY}"},
+    },
+    "azure": {
+        "name": "Azure OpenAI",
+        "npm": "@ai-sdk/azure",
+        "api": "https://{env:AZURE_RESOURCE_NAME}.openai.azure.com/openai/v1",
+        "options": {"apiKey": "{env:AZURE_API_KEY}"},
+    },
+    "amazon-bedrock": {
+        "name": "Amazon Bedrock",
+        "npm": "@ai-sdk/amazon-bedrock",
+        "api": "https://bedrock-runtime.{env:AWS_REGION}.amazonaws.com",
+        "options": {"apiKey": "{env:AWS_BEARER_TOKEN_BEDROCK}"},
+    },
     "openrouter": {
         "name": "OpenRouter",
         "npm": "@openrouter/ai-sdk-provider",
@@ -86,6 +106,30 @@ BUILTIN_PROVIDERS: dict[str, dict[str, Any]] = {
         "npm": "@ai-sdk/mistral",
         "api": "https://api.mistral.ai/v1",
         "options": {"apiKey": "{env:MISTRAL_API_KEY}"},
+    },
+    "deepseek": {
+        "name": "DeepSeek",
+        "npm": "@ai-sdk/deepseek",
+        "api": "https://api.deepseek.com",
+        "options": {"apiKey": "{env:DEEPSEEK_API_KEY}"},
+    },
+    "xai": {
+        "name": "xAI",
+        "npm": "@ai-sdk/xai",
+        "api": "https://api.x.ai/v1",
+        "options": {"apiKey": "{env:XAI_API_KEY}"},
+    },
+    "perplexity": {
+        "name": "Perplexity",
+        "npm": "@ai-sdk/perplexity",
+        "api": "https://api.perplexity.ai",
+        "options": {"apiKey": "{env:PERPLEXITY_API_KEY}"},
+    },
+    "cerebras": {
+        "name": "Cerebras",
+        "npm": "@ai-sdk/cerebras",
+        "api": "https://api.cerebras.ai/v1",
+        "options": {"apiKey": "{env:CEREBRAS_API_KEY}"},
     },
     "opencode": {
         "name": "OpenCode Zen",

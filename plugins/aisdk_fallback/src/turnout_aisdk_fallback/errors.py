@@ -56,12 +56,20 @@ def _model_http_error(exc: BaseException) -> Any:
     return None
 
 
+def _sse_error_event(exc: BaseException) -> Any:
+    """An ``event: error`` frame the openai SDK raised mid-stream (Groq): an ``APIError`` with a body."""
+    for item in _chain(exc):
+        if type(item).__name__ == "APIError" and isinstance(getattr(item, "body", None), dict):
+            return item
+    return None
+
+
 def in_stream_error(exc: BaseException, secrets: Iterable[str] = ()) -> ProviderError | None:
     """The ``provider-error`` for an error reported inside a 200 stream, else ``None``."""
     response = _response_of(exc)
     if response is not None and response.status_code >= 400:
         return None
-    error = _model_http_error(exc)
+    error = _model_http_error(exc) or _sse_error_event(exc)
     if error is None:
         return None
     body: dict[str, Any] = error.body if isinstance(error.body, dict) else {}

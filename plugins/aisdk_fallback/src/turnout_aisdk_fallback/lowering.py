@@ -41,8 +41,6 @@ __all__ = ["Lowered", "lower_request"]
 
 logger = logging.getLogger("turnout.aisdk_fallback")
 
-_GOOGLE_DEFAULT_URL = "https://generativelanguage.googleapis.com"
-
 _PROVIDER_OPTION_ALIASES = {
     "reasoning_effort": "openai_reasoning_effort",
     "reasoningEffort": "openai_reasoning_effort",
@@ -79,7 +77,7 @@ def lower_request(request: LLMRequest, model: ResolvedModel, route: Route, tools
         parameters=ModelRequestParameters(function_tools=[_tool_definition(tool) for tool in tools]),
     )
     headers = {**model.headers, **request.headers}
-    url = model.base_url or _GOOGLE_DEFAULT_URL
+    url = model.base_url or route.default_url or ""
     return WireRequest(url=url, headers=headers, payload=lowered)
 
 

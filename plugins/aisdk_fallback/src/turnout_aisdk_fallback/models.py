@@ -51,19 +51,34 @@ def _responses(model: ResolvedModel, key: str | None, client: httpx2.AsyncClient
 
 
 def _chat(model: ResolvedModel, key: str | None, client: httpx2.AsyncClient) -> Model:
-    from pydantic_ai.models.openai import OpenAIChatModel
-    from pydantic_ai.providers.openai_compatible import OpenAICompatibleProvider
+    from turnout_aisdk_fallback.dialects import chat_model
 
-    provider = OpenAICompatibleProvider(model.provider, openai_client=_openai_client(model, key, client))
-    return OpenAIChatModel(model.api_id, provider=provider)
+    return chat_model(model, _openai_client(model, key, client))
+
+
+def _azure(model: ResolvedModel, key: str | None, client: httpx2.AsyncClient) -> Model:
+    from openai import AsyncAzureOpenAI
+    from pydantic_ai.models.openai import OpenAIResponsesModel
+    from pydantic_ai.providers.azure import AzureProvider
+
+    # The Azure OpenAI v1 API (``https://<resource>.openai.azure.com/openai/v1``) takes no
+    # ``api-version``; a configured ``apiVersion`` option is sent for dated deployments.
+    version = model.options.get("apiVersion")
+    sdk = AsyncAzureOpenAI(
+        base_url=model.base_url or "",  # the gate declines Azure without one
+        api_key=key or _NO_KEY,
+        api_version=version if isinstance(version, str) else "v1",
+        http_client=client,
+        max_retries=0,
+        timeout=client.timeout,
+    )
+    return OpenAIResponsesModel(model.api_id, provider=AzureProvider(openai_client=sdk))
 
 
 def _openrouter(model: ResolvedModel, key: str | None, client: httpx2.AsyncClient) -> Model:
-    from pydantic_ai.models.openrouter import OpenRouterModel
-    from pydantic_ai.providers.openrouter import OpenRouterProvider
+    from turnout_aisdk_fallback.dialects import openrouter_model
 
-    provider = OpenRouterProvider(openai_client=_openai_client(model, key, client))
-    return OpenRouterModel(model.api_id, provider=provider)
+    return openrouter_model(model, _openai_client(model, key, client))
 
 
 def _anthropic(model: ResolvedModel, key: str | None, client: httpx2.AsyncClient) -> Model:
@@ -84,12 +99,29 @@ def _anthropic(model: ResolvedModel, key: str | None, client: httpx2.AsyncClient
 
 
 def _google(model: ResolvedModel, key: str | None, client: httpx2.AsyncClient) -> Model:
-    from pydantic_ai.models.google import GoogleModel
     from pydantic_ai.providers.google import GoogleProvider
+
+    from turnout_aisdk_fallback.gemini import GeminiModel
 
     # google-genai does not retry unless given retry options, and adds the API version itself.
     provider = GoogleProvider(api_key=key or _NO_KEY, http_client=client, base_url=_strip_version(model.base_url))
-    return GoogleModel(model.api_id, provider=provider)
+    return GeminiModel(model.api_id, provider=provider)
+
+
+def _google_vertex(model: ResolvedModel, key: str | None, client: httpx2.AsyncClient) -> Model:
+    from pydantic_ai.providers.google_cloud import GoogleCloudProvider
+
+    from turnout_aisdk_fallback.gemini import GeminiModel
+
+    base_url = _strip_version(model.base_url)
+    if key:  # Vertex AI express mode: an API key, no project
+        provider = GoogleCloudProvider(api_key=key, http_client=client, base_url=base_url)
+    else:  # Application Default Credentials on a project (google-auth fetches the token)
+        from turnout_aisdk_fallback.gate import vertex_project
+
+        project, location = vertex_project(model)
+        provider = GoogleCloudProvider(project=project, location=location, http_client=client, base_url=base_url)
+    return GeminiModel(model.api_id, provider=provider)
 
 
 def _mistral(model: ResolvedModel, key: str | None, client: httpx2.AsyncClient) -> Model:
@@ -111,9 +143,11 @@ def _strip_version(base_url: str | None) -> str | None:
 
 _BUILDERS = {
     "openai-responses": _responses,
+    "azure": _azure,
     "openai-chat": _chat,
     "openrouter": _openrouter,
     "anthropic": _anthropic,
     "google": _google,
+    "google-vertex": _google_vertex,
     "mistral": _mistral,
 }

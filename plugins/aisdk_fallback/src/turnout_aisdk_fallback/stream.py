@@ -52,7 +52,12 @@ from turnout_aisdk_fallback.errors import in_stream_error, map_exception
 from turnout_aisdk_fallback.lowering import Lowered
 from turnout_aisdk_fallback.models import build_model
 
-__all__ = ["EventConverter", "open_stream", "to_usage"]
+__all__ = ["CACHE_READ_DETAIL", "CACHE_WRITE_DETAIL", "EventConverter", "open_stream", "to_usage"]
+
+CACHE_READ_DETAIL = "cached_tokens"
+"""The usage detail present when the provider reported its cached input (even 0; see ``dialects``)."""
+CACHE_WRITE_DETAIL = "cache_write_tokens"
+"""The usage detail present when the provider reported its cache writes (even 0)."""
 
 _FINISH_REASONS: dict[str | None, FinishReason] = {
     "stop": "stop",
@@ -65,10 +70,13 @@ _FINISH_REASONS: dict[str | None, FinishReason] = {
 _REPORTED_BUCKETS: dict[str, frozenset[str]] = {
     # Buckets the provider's API always reports, so 0 there means "none", not "unknown".
     "openai-responses": frozenset({"cache_read", "reasoning"}),
-    "openai-chat": frozenset({"cache_read"}),
-    "openrouter": frozenset({"cache_read"}),
+    # Chat Completions providers: only what the payload reported (see ``dialects``).
+    "openai-chat": frozenset(),
+    "openrouter": frozenset(),
+    "azure": frozenset({"cache_read", "reasoning"}),
     "anthropic": frozenset({"cache_read", "cache_write"}),
     "google": frozenset({"cache_read", "reasoning"}),
+    "google-vertex": frozenset({"cache_read", "reasoning"}),
     "mistral": frozenset(),
 }
 
@@ -360,8 +368,8 @@ def to_usage(usage: RequestUsage, api: str, provider: str | None = None) -> Usag
         return None
 
     reasoning = usage.output_reasoning_tokens or details.get("reasoning_tokens", 0)
-    cache_read = bucket("cache_read", usage.cache_read_tokens)
-    cache_write = bucket("cache_write", usage.cache_write_tokens)
+    cache_read = bucket("cache_read", usage.cache_read_tokens, detail=CACHE_READ_DETAIL)
+    cache_write = bucket("cache_write", usage.cache_write_tokens, detail=CACHE_WRITE_DETAIL)
     return Usage(
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
