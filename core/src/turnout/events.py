@@ -399,6 +399,9 @@ class StepFinish(_Event):
     """Why the step ended."""
     usage: Usage | None = None
     """This step's usage, when reported."""
+    paused: bool | None = None
+    """The provider paused a long-running turn (Anthropic ``pause_turn``): while steps remain,
+    the core sends the step's output back as is and calls again so the model continues."""
     provider_metadata: ProviderMetadata | None = None
 
 

@@ -78,6 +78,8 @@ class StepRecord:
     reason: FinishReason = "unknown"
     usage: Usage | None = None
     provider_error: bool = False
+    paused: bool = False
+    """The provider paused the turn (``step-finish`` with ``paused``): the core may continue it."""
 
 
 class RuleViolation(Exception):
@@ -378,17 +380,15 @@ class EventRules:
             if event.index != step.index:
                 raise RuleViolation(1, f"step-finish index {event.index} does not match step {step.index}")
             self._close_step(step)
-            step.reason, step.usage = event.reason, event.usage
+            step.reason, step.usage, step.paused = event.reason, event.usage, bool(event.paused)
             return (self._done(event),)
         closing = self._close_step(step)
         reason: FinishReason = "tool-calls" if event.reason == "stop" and step.client_calls else event.reason
-        step.reason, step.usage = reason, event.usage
+        paused = event.paused if isinstance(event, StepFinish) else None
+        step.reason, step.usage, step.paused = reason, event.usage, bool(paused)
         metadata = event.provider_metadata
-        return (
-            *before,
-            *closing,
-            self._done(StepFinish(index=step.index, reason=reason, usage=event.usage, provider_metadata=metadata)),
-        )
+        finish = StepFinish(index=step.index, reason=reason, usage=event.usage, paused=paused, provider_metadata=metadata)
+        return (*before, *closing, self._done(finish))
 
     def _finish(self, event: Finish) -> Sequence[LLMEvent]:
         if self.repair:  # a plugin's finish ends its step; after step-finish it is dropped

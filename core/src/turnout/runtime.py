@@ -129,8 +129,9 @@ class Runtime:
         """Stream the request's events (an async generator; close it to cancel).
 
         Runs up to ``max_steps`` provider calls: after a step that ends with client tool calls,
-        the host tools run and, if steps remain, the model is called again with the results.
-        The stream ends with exactly one ``finish``.
+        the host tools run and, if steps remain, the model is called again with the results;
+        after a step the provider paused (``step-finish`` with ``paused``), it is called again
+        with that step's output so it continues its turn. The stream ends with exactly one ``finish``.
         """
         return self._observed(request, max_steps, None)
 
@@ -199,11 +200,15 @@ class Runtime:
                     )
                 for event in tool_events:
                     yield event
-                if builder is None or record.reason != "tool-calls" or not tool_events:
+                if builder is None:
                     break
-                current = current.model_copy(
-                    update={"messages": [*current.messages, builder.message(), tool_results_message(tool_events)]}
-                )
+                if record.reason == "tool-calls" and tool_events:
+                    follow_up = [builder.message(), tool_results_message(tool_events)]
+                elif record.paused and not record.provider_error and not tool_events:
+                    follow_up = [builder.message()]  # the provider continues its own turn
+                else:
+                    break
+                current = current.model_copy(update={"messages": [*current.messages, *follow_up]})
             yield guard.finish()
         finally:
             cancelled.set()

@@ -1,0 +1,1 @@
+"""The native Anthropic Messages runtime for turnout (HTTP/SSE, no SDK)."""
