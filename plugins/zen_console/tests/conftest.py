@@ -12,6 +12,7 @@ from testsupport import recorded_path
 
 RESPONSES_STREAM = ("openai-responses", "mirascope__text-gpt-4o.0.sse")
 CHAT_STREAM = ("openai-chat", "mirascope__text-gpt-4o.0.sse")
+MESSAGES_STREAM = ("anthropic-messages", "simonw-llm-anthropic__text-haiku-4-5.0.sse")
 
 
 @pytest.fixture
@@ -38,7 +39,11 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def console_state() -> ConsoleState:
     """The loopback console's behaviour and records, serving recorded streams from tests/recorded."""
-    return ConsoleState(responses_stream=recorded_path(*RESPONSES_STREAM), chat_stream=recorded_path(*CHAT_STREAM))
+    return ConsoleState(
+        responses_stream=recorded_path(*RESPONSES_STREAM),
+        chat_stream=recorded_path(*CHAT_STREAM),
+        messages_stream=recorded_path(*MESSAGES_STREAM),
+    )
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ It implements ``console-protocol.md``: the device login (``authorization_pending
 times, then ``slow_down``, then approval), token refresh with rotation and expiry, ``/api/user``,
 ``/api/orgs``, ``/api/config`` (or 404), and the Zen proxy under
 ``/proxy/connections/<id>/v1`` that checks ``Authorization`` and ``x-org-id`` (401 otherwise)
-and serves recorded Responses and Chat Completions streams read from ``tests/recorded`` at test
+and serves recorded Responses, Chat Completions and Anthropic Messages streams read from ``tests/recorded`` at test
 time, with Zen's trailing ``ping`` event after ``response.completed``. Every request is
 recorded so tests can assert on what the client sent.
 """
@@ -42,6 +42,7 @@ class ConsoleState:
 
     responses_stream: Path | None = None
     chat_stream: Path | None = None
+    messages_stream: Path | None = None
     pending_polls: int = 3
     slow_down: bool = True
     deny: bool = False
@@ -260,6 +261,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._sse(state.responses_stream.read_bytes().rstrip(b"\n") + b"\n\n" + PING)
         elif endpoint == "chat/completions" and state.chat_stream is not None:
             self._sse(state.chat_stream.read_bytes())
+        elif endpoint == "messages" and state.messages_stream is not None:
+            self._sse(state.messages_stream.read_bytes())
         else:
             self._json(404, {"error": {"message": f"no such endpoint {endpoint}"}})
 

@@ -105,15 +105,18 @@ def test_explain_chooses_native_openai_for_an_openai_package_zen_model(
     code, explained = run_json(["explain", "-m", "opencode/gpt-5.2-codex", "--native", "--json"], capsys)
     assert code == 0
     assert explained["runtime"] == "native-openai"
-    assert explained["declined"] == {"aisdk-fallback": "lower priority than native-openai"}
+    assert explained["declined"] == {
+        "aisdk-fallback": "lower priority than native-openai",
+        "native-anthropic": "provider package is not Anthropic (native_anthropic)",
+    }
 
 
-def test_zen_model_with_another_package_goes_to_the_fallback(
+def test_explain_chooses_native_anthropic_for_an_anthropic_package_zen_model(
     logged_in: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, explained = run_json(["explain", "-m", "opencode/claude-sonnet-4-5", "--native", "--json"], capsys)
     assert code == 0
-    assert explained["runtime"] == "aisdk-fallback"
+    assert explained["runtime"] == "native-anthropic"
     native = [v for v in explained["verdicts"] if v["runtime"] == "native-openai"]
     assert native == [
         {
@@ -124,6 +127,27 @@ def test_zen_model_with_another_package_goes_to_the_fallback(
             "priority": native[0]["priority"],
         }
     ]
+
+
+def test_anthropic_zen_model_streams_messages_through_the_proxy_with_console_headers(
+    logged_in: str,
+    console: ConsoleServer,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert main(["run", "-m", "opencode/claude-sonnet-4-5", "--native", "--json", "hi"]) == 0
+    captured = capsys.readouterr()
+    events = [json.loads(line) for line in captured.out.splitlines()]
+    assert events[-1]["type"] == "finish" and events[-1]["reason"] == "stop"
+    recorded = [json.loads(line[6:]) for line in console.state.messages_stream.read_text().splitlines() if line.startswith("data: ")]  # type: ignore[union-attr]
+    expected = "".join(p["delta"].get("text", "") for p in recorded if p["type"] == "content_block_delta")
+    assert "".join(e["text"] for e in events if e["type"] == "text-delta") == expected
+    (sent,) = console.state.paths(f"/proxy/connections/{CONNECTION}/v1/messages")
+    assert sent.headers["authorization"] == f"Bearer {console.state.access_token}"
+    assert sent.headers["x-org-id"] == "org_alpha"
+    assert sent.headers["anthropic-version"] == "2023-06-01"
+    assert sent.body["model"] == "claude-sonnet-4-5" and sent.body["stream"] is True
+    assert_no_secret(console.state, [captured.out, captured.err, caplog.text])
 
 
 def test_run_streams_through_the_proxy_with_console_headers_and_ignores_the_trailing_ping(
