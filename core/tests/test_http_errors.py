@@ -221,6 +221,23 @@ def test_retry_after_forms() -> None:
     assert parse_retry_after({"retry-after": date}, now=now) == 30.0
 
 
+def test_retry_after_from_anthropic_rate_limit_resets() -> None:
+    now = 1445412480.0  # 2015-10-21 07:28:00 UTC
+    headers = {
+        "anthropic-ratelimit-requests-remaining": "12",
+        "anthropic-ratelimit-requests-reset": "2015-10-21T07:29:00Z",
+        "Anthropic-RateLimit-Output-Tokens-Remaining": "0",
+        "anthropic-ratelimit-output-tokens-reset": "2015-10-21T07:28:20Z",
+        "anthropic-ratelimit-tokens-remaining": "0",
+        "anthropic-ratelimit-tokens-reset": "2015-10-21T07:28:45+00:00",
+    }
+    # the latest reset among the exhausted limits; the requests limit is not exhausted
+    assert parse_retry_after(headers, now=now) == 45.0
+    assert parse_retry_after({**headers, "retry-after": "7"}, now=now) == 7.0
+    assert parse_retry_after({"anthropic-ratelimit-tokens-remaining": "0"}, now=now) is None
+    assert parse_retry_after({**headers, "anthropic-ratelimit-tokens-reset": "later"}, now=now) == 20.0
+
+
 def test_should_retry_and_request_id_headers() -> None:
     assert should_retry_header({"x-should-retry": "TRUE"}) is True
     assert should_retry_header({"x-should-retry": "false"}) is False

@@ -144,7 +144,11 @@ def message_stream(
         payloads += [{"type": "content_block_delta", "index": index, "delta": d} for d in deltas]
         payloads.append({"type": "content_block_stop", "index": index})
     payloads.append(
-        {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None}, "usage": {"output_tokens": 20}}
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+            "usage": {"output_tokens": 20},
+        }
     )
     payloads.append({"type": "message_stop"})
     return payloads

@@ -23,7 +23,9 @@ class TestNativeAnthropicConformance(PluginConformance):
     request = HELLO
     declined = [
         DeclinedCase(HELLO, "native runtime is disabled", native=False, id="flag-off"),
-        DeclinedCase(turnout.LLMRequest(model="openai/gpt-fake"), "provider package is not Anthropic", id="not-anthropic"),
+        DeclinedCase(
+            turnout.LLMRequest(model="openai/gpt-fake"), "provider package is not Anthropic", id="not-anthropic"
+        ),
         DeclinedCase(
             HELLO,
             "Anthropic API key is not configured",

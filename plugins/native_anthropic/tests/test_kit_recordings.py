@@ -62,7 +62,9 @@ def turnout_runtime_options(anthropic_base_url: str) -> dict[str, Any]:
     }
 
 
-def test_text_stream(turnout_runtime: turnout.Runtime, turnout_cassette: CassetteTransport, event_snapshot: Any) -> None:
+def test_text_stream(
+    turnout_runtime: turnout.Runtime, turnout_cassette: CassetteTransport, event_snapshot: Any
+) -> None:
     assert turnout_runtime.select(HELLO).runtime == "native-anthropic"
 
     async def run() -> list[turnout.LLMEvent]:

@@ -27,4 +27,7 @@ def test_discovery_loads_neither_lowering_nor_parser() -> None:
         "print(sorted(m for m in sys.modules if m.startswith('turnout_native_anthropic')))"
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert loaded.strip() == "['turnout_native_anthropic', 'turnout_native_anthropic.gate', 'turnout_native_anthropic.plugin']"
+    assert (
+        loaded.strip()
+        == "['turnout_native_anthropic', 'turnout_native_anthropic.gate', 'turnout_native_anthropic.plugin']"
+    )

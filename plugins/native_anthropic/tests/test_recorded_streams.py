@@ -79,7 +79,9 @@ def test_recorded_stream_matches_its_payloads(path: Path) -> None:
     step_end = next(i for i, e in enumerate(events) if isinstance(e, StepFinish))
     assert [e.id for e in events[:step_end] if isinstance(e, ToolError)] == expected.malformed
 
-    citations = [e.provider_metadata["anthropic"]["citations"] for e in events if isinstance(e, TextEnd) and e.provider_metadata]
+    citations = [
+        e.provider_metadata["anthropic"]["citations"] for e in events if isinstance(e, TextEnd) and e.provider_metadata
+    ]
     assert citations == expected.citations
 
     (step_finish,) = [e for e in events if isinstance(e, StepFinish)]

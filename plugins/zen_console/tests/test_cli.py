@@ -139,7 +139,9 @@ def test_anthropic_zen_model_streams_messages_through_the_proxy_with_console_hea
     captured = capsys.readouterr()
     events = [json.loads(line) for line in captured.out.splitlines()]
     assert events[-1]["type"] == "finish" and events[-1]["reason"] == "stop"
-    recorded = [json.loads(line[6:]) for line in console.state.messages_stream.read_text().splitlines() if line.startswith("data: ")]  # type: ignore[union-attr]
+    stream = console.state.messages_stream
+    assert stream is not None
+    recorded = [json.loads(line[6:]) for line in stream.read_text().splitlines() if line.startswith("data: ")]
     expected = "".join(p["delta"].get("text", "") for p in recorded if p["type"] == "content_block_delta")
     assert "".join(e["text"] for e in events if e["type"] == "text-delta") == expected
     (sent,) = console.state.paths(f"/proxy/connections/{CONNECTION}/v1/messages")

@@ -6,6 +6,7 @@ import email.utils
 import math
 import time
 from collections.abc import Mapping
+from datetime import datetime
 
 __all__ = ["REQUEST_ID_HEADERS", "parse_retry_after", "request_id", "should_retry_header"]
 
@@ -19,6 +20,8 @@ REQUEST_ID_HEADERS = (
 )
 """Headers that carry the provider's request id, most specific first."""
 
+_ANTHROPIC_RATELIMIT = "anthropic-ratelimit-"
+
 
 def _get(headers: Mapping[str, str], name: str) -> str | None:
     """A header value by case-insensitive name (``name`` is lower case)."""
@@ -29,10 +32,11 @@ def _get(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """Seconds the provider asks to wait: ``retry-after-ms``, else ``Retry-After``.
+    """Seconds the provider asks to wait: ``retry-after-ms``, else ``Retry-After``, else the
+    latest ``anthropic-ratelimit-<limit>-reset`` among the limits whose ``-remaining`` is 0.
 
-    ``Retry-After`` may be seconds or an HTTP date. Negative values count as 0; unparsable or
-    absent values give ``None``.
+    ``Retry-After`` may be seconds or an HTTP date; Anthropic's resets are RFC 3339 times.
+    Negative values count as 0; unparsable or absent values give ``None``.
     """
     milliseconds = _get(headers, "retry-after-ms")
     if milliseconds is not None:
@@ -44,7 +48,7 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
             return max(value / 1000, 0.0)
     retry_after = _get(headers, "retry-after")
     if retry_after is None:
-        return None
+        return _anthropic_reset(headers, time.time() if now is None else now)
     try:
         value = float(retry_after)
     except ValueError:
@@ -54,6 +58,25 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
             return None
         value = date.timestamp() - (time.time() if now is None else now)
     return max(value, 0.0) if math.isfinite(value) else None
+
+
+def _anthropic_reset(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds until every exhausted Anthropic rate limit resets (``None`` when none is exhausted)."""
+    waits = []
+    for name, value in headers.items():
+        lowered = name.lower()
+        if not (lowered.startswith(_ANTHROPIC_RATELIMIT) and lowered.endswith("-remaining")):
+            continue
+        if value.strip() != "0":
+            continue
+        reset = _get(headers, lowered.removesuffix("-remaining") + "-reset")
+        try:
+            at = datetime.fromisoformat(reset.strip().replace("Z", "+00:00")) if reset else None
+        except ValueError:
+            at = None
+        if at is not None and at.tzinfo is not None:
+            waits.append(max(at.timestamp() - now, 0.0))
+    return max(waits) if waits else None
 
 
 def should_retry_header(headers: Mapping[str, str]) -> bool | None:

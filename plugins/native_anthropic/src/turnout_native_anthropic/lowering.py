@@ -105,7 +105,7 @@ def lower_request(request: LLMRequest, model: ResolvedModel, tools: Sequence[Too
         max_tokens += budget  # the budget is spent out of max_tokens: keep the answer's share
     body: dict[str, Any] = {"model": model.api_id, "max_tokens": max_tokens}
     if request.system:
-        system = [{"type": "text", "text": text} for text in request.system]
+        system: list[dict[str, Any]] = [{"type": "text", "text": text} for text in request.system]
         if cache:
             system[-1]["cache_control"] = dict(cache)
         body["system"] = system
@@ -159,9 +159,7 @@ def lower_request(request: LLMRequest, model: ResolvedModel, tools: Sequence[Too
 
 def messages_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:
     """Host tools as Messages client tools (name, description, JSON schema)."""
-    return [
-        {"name": tool.name, "description": tool.description, "input_schema": tool.input_schema} for tool in tools
-    ]
+    return [{"name": tool.name, "description": tool.description, "input_schema": tool.input_schema} for tool in tools]
 
 
 def _options(configured: Mapping[str, Any], requested: Mapping[str, Any]) -> dict[str, Any]:
@@ -181,7 +179,9 @@ def _cache_control(option: Any) -> dict[str, Any] | None:
         return None
     if isinstance(option, Mapping) and set(option) <= {"ttl"} and option.get("ttl", "5m") in _TTLS:
         return {"type": _EPHEMERAL, **({"ttl": option["ttl"]} if "ttl" in option else {})}
-    raise UnsupportedRequestError(f"Anthropic option cache must be 'auto', 'none' or {{'ttl': '5m' | '1h'}}: {option!r}")
+    raise UnsupportedRequestError(
+        f"Anthropic option cache must be 'auto', 'none' or {{'ttl': '5m' | '1h'}}: {option!r}"
+    )
 
 
 def _thinking(option: Any) -> dict[str, Any] | None:
@@ -288,9 +288,7 @@ def _assistant_blocks(message: Message) -> list[dict[str, Any]]:
                     block["server_name"] = anthropic["serverName"]
                 blocks.append(block)
             else:
-                blocks.append(
-                    {"type": "tool_use", "id": part.id, "name": part.name, "input": part.input or {}}
-                )
+                blocks.append({"type": "tool_use", "id": part.id, "name": part.name, "input": part.input or {}})
         elif isinstance(part, ToolResultPart) and part.provider_executed:
             kind = anthropic.get("blockType")
             if not kind:

@@ -207,7 +207,8 @@ class _MessagesStream:
         if self.error_reported:
             return
         self.error_reported = True
-        error = event.get("error") if isinstance(event.get("error"), Mapping) else event
+        nested = event.get("error")
+        error: Mapping[str, Any] = nested if isinstance(nested, Mapping) else event
         code = error.get("type") if isinstance(error.get("type"), str) and error.get("type") != "error" else None
         message = error.get("message") if isinstance(error.get("message"), str) else None
         text = f"{code}: {message}" if code and message else message or code or "Anthropic Messages stream error"
