@@ -36,8 +36,8 @@ class Expected:
     """(tool_use_id, block type, content, is an error) of every ``*_tool_result`` block."""
     provider_order: list[tuple[str, str]] = field(default_factory=list)
     """("call" | "result", id) in the order the stream completes them."""
-    citations: list[list[Any]] = field(default_factory=list)
-    """The citations of each text block that has some, in order."""
+    citations: list[tuple[int, Any]] = field(default_factory=list)
+    """(which text block, counting text blocks from 0; the citation), in stream order."""
     usage: dict[str, Any] | None = None
     raw_usage: dict[str, Any] | None = None
     stop_reason: str | None = None
@@ -50,6 +50,7 @@ def expected_from(payloads: list[dict[str, Any]]) -> Expected:
     """Expectations for one Messages stream's payloads."""
     result = Expected()
     blocks: dict[int, dict[str, Any]] = {}
+    text_blocks = 0
     usage: dict[str, Any] = {}
     for event in payloads:
         kind = event["type"]
@@ -57,9 +58,12 @@ def expected_from(payloads: list[dict[str, Any]]) -> Expected:
             result.message_id = event["message"]["id"]
             usage.update(event["message"].get("usage") or {})
         elif kind == "content_block_start":
-            block = {**event["content_block"], "json": "", "signature_parts": [], "cites": []}
+            block = {**event["content_block"], "json": "", "signature_parts": []}
             blocks[event["index"]] = block
             if block["type"] == "text":
+                block["ordinal"] = text_blocks
+                text_blocks += 1
+                result.citations += [(block["ordinal"], citation) for citation in block.get("citations") or []]
                 result.text += block.get("text") or ""
             if block["type"].endswith("_tool_result"):
                 content = block.get("content")
@@ -79,15 +83,13 @@ def expected_from(payloads: list[dict[str, Any]]) -> Expected:
             elif delta["type"] == "input_json_delta":
                 block["json"] += delta["partial_json"]
             elif delta["type"] == "citations_delta":
-                block["cites"].append(delta["citation"])
+                result.citations.append((block["ordinal"], delta["citation"]))
         elif kind == "content_block_stop":
             block = blocks[event["index"]]
             if block["type"] == "thinking":
                 result.signatures.append("".join(block["signature_parts"]) or block.get("signature") or None)
             elif block["type"] == "redacted_thinking":
                 result.redacted.append(block["data"])
-            elif block["type"] == "text" and block["cites"]:
-                result.citations.append(block["cites"])
             elif block["type"] == "tool_use":
                 try:
                     arguments = json.loads(block["json"]) if block["json"].strip() else block["input"]

@@ -2,8 +2,8 @@
 
 The same recording is replayed twice through ``turnout.Runtime`` with both plugins installed: with
 the native flag on (``native-anthropic`` is chosen) and off (the fallback is chosen). Text,
-reasoning, client tool calls (id, name, input), provider-executed calls and results, usage and
-finish reason must be equal. Each difference that remains is listed in ``DIFFERENCES`` with its
+reasoning, client tool calls (id, name, input), provider-executed calls and results, sources, usage
+and finish reason must be equal. Each difference that remains is listed in ``DIFFERENCES`` with its
 reason; those recordings still run, and the test checks that exactly the listed aspects differ
 (so a fixed difference is noticed and the list shrinks).
 """
@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import turnout
+from turnout.events import Source
 from turnout.guard import check_events
 from turnout_aisdk_fallback import plugin as fallback_plugin
 from turnout_native_anthropic import plugin as native_plugin
@@ -34,12 +35,16 @@ SERVER_TOOLS = (
     "mcp_tool_use block as a provider-executed call and every *_tool_result block as its result, in "
     "stream order, named as Anthropic names them (the names it must send back)"
 )
+CITATIONS = (
+    "the fallback emits no source events: pydantic-ai does not surface Anthropic citations in its "
+    "stream events; the native runtime turns every citations_delta into a source tied to its text block"
+)
 ZERO_THINKING_TOKENS = (
     "the recording reports output_tokens_details.thinking_tokens = 0: the native runtime keeps the "
     "reported 0 as reasoning_tokens, pydantic-ai leaves a zero detail out (None)"
 )
 
-_CALLS_ONLY = (
+_CALLS_AND_SOURCES = (
     "mirascope__anthropic-streams-with-web-search-tool.1",
     "mirascope__web-search-sonnet-4.0",
     "mirascope__web-search-tool-stream-anthropic-beta-claude-sonnet-4-0.0",
@@ -48,12 +53,14 @@ _CALLS_ONLY = (
     "pydantic-ai__anthropic-text-parts-ahead-of-built-in-tool-call.1",
     "pydantic-ai__anthropic-text-parts-ahead-of-built-in-tool-call.2",
     "pydantic-ai__anthropic-text-parts-ahead-of-built-in-tool-call.3",
+    "vercel-ai__web-search-tool.1",
+)
+_CALLS_ONLY = (
     "pydantic-ai__pause-turn-web-search.0",
     "vercel-ai__advisor-20250301.1",
     "vercel-ai__tool-search-deferred-bm25.part1",
     "vercel-ai__web-fetch-tool-20260209.1",
     "vercel-ai__web-fetch-tool.1",
-    "vercel-ai__web-search-tool.1",
 )
 _CALLS_AND_RESULTS = (
     "pydantic-ai__anthropic-code-execution-tool-stream.0",
@@ -66,6 +73,7 @@ _CALLS_AND_RESULTS = (
 )
 
 DIFFERENCES: dict[str, dict[str, str]] = {
+    **{stem: {"server_calls": SERVER_TOOLS, "sources": CITATIONS} for stem in _CALLS_AND_SOURCES},
     **{stem: {"server_calls": SERVER_TOOLS} for stem in _CALLS_ONLY},
     **{stem: {"server_calls": SERVER_TOOLS, "server_results": SERVER_TOOLS} for stem in _CALLS_AND_RESULTS},
     "vercel-ai__code-execution-20260120-prompt-cache.1": {
@@ -87,6 +95,7 @@ def _outcome(events: list[turnout.LLMEvent]) -> dict[str, Any]:
         "tool_calls": [(c.id, c.name, c.input) for c in response.tool_calls if not c.provider_executed],
         "server_calls": [(c.id, c.name, c.input) for c in response.tool_calls if c.provider_executed],
         "server_results": [(r.id, r.name, r.result.type) for r in response.tool_results if r.provider_executed],
+        "sources": [(e.kind, e.url, e.cited_text) for e in events if isinstance(e, Source)],
         "usage": usage,
         "reason": response.finish_reason,
         "errors": [e.message for e in response.errors],

@@ -16,9 +16,10 @@ from turnout.events import (
     ProviderError,
     ReasoningDelta,
     ReasoningEnd,
+    Source,
     StepFinish,
     TextDelta,
-    TextEnd,
+    TextStart,
     ToolCall,
     ToolError,
     ToolResult,
@@ -79,10 +80,18 @@ def test_recorded_stream_matches_its_payloads(path: Path) -> None:
     step_end = next(i for i, e in enumerate(events) if isinstance(e, StepFinish))
     assert [e.id for e in events[:step_end] if isinstance(e, ToolError)] == expected.malformed
 
-    citations = [
-        e.provider_metadata["anthropic"]["citations"] for e in events if isinstance(e, TextEnd) and e.provider_metadata
-    ]
-    assert citations == expected.citations
+    text_blocks = [e.id for e in events if isinstance(e, TextStart)]
+    sources = [e for e in events if isinstance(e, Source)]
+    assert [(text_blocks.index(e.text_id), (e.provider_metadata or {})["anthropic"]) for e in sources] == (
+        expected.citations
+    )
+    for source, (_, citation) in zip(sources, expected.citations, strict=True):
+        assert (source.kind, source.url, source.title, source.cited_text) == (
+            "url" if "url" in citation else "file",
+            citation.get("url"),
+            citation.get("title") or citation.get("document_title"),
+            citation.get("cited_text"),
+        )
 
     (step_finish,) = [e for e in events if isinstance(e, StepFinish)]
     finish = events[-1]

@@ -4,8 +4,9 @@
 followed by one ``step-finish`` (the core numbers steps and emits ``finish``). Blocks are keyed
 by their stream ``index``; block ids are ``<message id>:<index>``.
 
-- ``text`` blocks become text blocks; their citations (``citations_delta``) are kept, in order,
-  on ``text-end`` as ``{"anthropic": {"citations": [...]}}``;
+- ``text`` blocks become text blocks; each citation (``citations_delta``) becomes a ``source``
+  event tied to its block (``text_id``), in stream order: web search results are ``url``
+  sources, document locations ``file`` sources; the raw citation is its ``provider_metadata``;
 - ``thinking`` blocks become reasoning blocks whose ``reasoning-end`` carries
   ``{"anthropic": {"signature": …}}``; ``redacted_thinking`` becomes an empty reasoning block
   carrying ``{"anthropic": {"redactedData": …}}`` — the state a follow-up request sends back;
@@ -40,6 +41,7 @@ from turnout.plugin_api import (
     ReasoningDelta,
     ReasoningEnd,
     ReasoningStart,
+    Source,
     StepFinish,
     TextDelta,
     TextEnd,
@@ -134,7 +136,6 @@ class _Block:
     name: str = ""
     start: dict[str, Any] = field(default_factory=dict)
     parts: list[str] = field(default_factory=list)  # input JSON fragments, compaction text
-    citations: list[Any] = field(default_factory=list)
     signature: str | None = None
 
 
@@ -150,6 +151,7 @@ class _MessagesStream:
         self.stop_reason: str | None = None
         self.metadata: dict[str, Any] = {}
         self.compaction: list[str] = []
+        self.sources = 0  # sources emitted in this step, for their ids
         self.error_reported = False
         self.done = False
         self.handlers: dict[str, Any] = {
@@ -237,6 +239,8 @@ class _MessagesStream:
         if kind == "text":
             self.blocks[index] = _Block(kind, block_id)
             yield TextStart(id=block_id)
+            for citation in start.get("citations") or ():
+                yield self.source(block_id, citation)
             if start.get("text"):
                 yield TextDelta(id=block_id, text=start["text"])
         elif kind == "thinking":
@@ -285,8 +289,7 @@ class _MessagesStream:
             return
         kind = block.kind
         if kind == "text":
-            metadata = {"anthropic": {"citations": block.citations}} if block.citations else None
-            yield TextEnd(id=block.id, provider_metadata=metadata)
+            yield TextEnd(id=block.id)
         elif kind == "thinking":
             yield ReasoningEnd(id=block.id, provider_metadata={"anthropic": {"signature": block.signature}})
         elif kind == "redacted_thinking":
@@ -335,15 +338,31 @@ class _MessagesStream:
             provider_metadata={"anthropic": metadata},
         )
 
-    def other_delta(self, block: _Block, delta: Mapping[str, Any]) -> None:
-        """Signatures, citations and compaction summaries (no event until the block stops)."""
+    def other_delta(self, block: _Block, delta: Mapping[str, Any]) -> Iterator[LLMEvent]:
+        """Citations (a ``source`` each); signatures and compaction summaries (kept for the block's end)."""
         kind = delta.get("type")
-        if kind == "signature_delta":
+        if kind == "citations_delta" and isinstance(delta.get("citation"), Mapping):
+            yield self.source(block.id, delta["citation"])
+        elif kind == "signature_delta":
             block.signature = (block.signature or "") + (delta.get("signature") or "")
-        elif kind == "citations_delta":
-            block.citations.append(delta.get("citation"))
         elif kind == "compaction_delta" and delta.get("content"):
             block.parts.append(delta["content"])
+
+    def source(self, text_id: str, citation: Mapping[str, Any]) -> Source:
+        """A citation of text block ``text_id`` as a ``source``: a web page, else a document."""
+        self.sources += 1
+        url = citation.get("url") or citation.get("source")
+        title = citation.get("title") or citation.get("document_title")
+        return Source(
+            id=f"{text_id}:source-{self.sources}",
+            kind="url" if isinstance(url, str) else "file",
+            url=url if isinstance(url, str) else None,
+            file_id=citation.get("file_id") if isinstance(citation.get("file_id"), str) else None,
+            title=title if isinstance(title, str) else None,
+            text_id=text_id,
+            cited_text=citation.get("cited_text") if isinstance(citation.get("cited_text"), str) else None,
+            provider_metadata={"anthropic": dict(citation)},
+        )
 
     def close_all(self) -> Iterator[LLMEvent]:
         """Blocks left open when the message ends (only after an error in practice)."""
@@ -396,7 +415,8 @@ async def parse_messages_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LLM
                     if delta["thinking"]:
                         yield ReasoningDelta(id=block.id, text=delta["thinking"])
                 else:
-                    state.other_delta(block, delta)
+                    for produced in state.other_delta(block, delta):
+                        yield produced
                 continue
             handler = handlers.get(kind)
             if handler is not None:
