@@ -87,6 +87,24 @@ def test_unknown_tool_becomes_error_result_and_loop_continues() -> None:
     assert plugin.requests[1].messages[-1].content[0].result.type == "error"
 
 
+def test_a_paused_step_is_continued_with_its_output_within_max_steps() -> None:
+    paused = [
+        turnout.TextDelta(id="t", text="Searching"),
+        turnout.StepFinish(reason="unknown", paused=True, usage=Usage(input_tokens=3, output_tokens=2)),
+    ]
+    plugin = ScriptedRuntime([paused, text_step("done")])
+    events = collect(runtime_with(plugin), max_steps=2)
+    check_events(events)
+    assert [e.paused for e in events if isinstance(e, turnout.StepFinish)] == [True, None]
+    assert len(plugin.requests) == 2
+    assert plugin.requests[1].messages == [*REQUEST.messages, turnout.assistant("Searching")]
+    assert events[-1].reason == "stop"  # type: ignore[union-attr]
+
+    once = ScriptedRuntime([paused])
+    events = collect(runtime_with(once), max_steps=1)
+    assert len(once.requests) == 1 and events[-1].reason == "unknown"  # type: ignore[union-attr]
+
+
 def test_fallback_to_next_candidate_when_lowering_finds_unsupported_input(caplog: pytest.LogCaptureFixture) -> None:
     native = ScriptedRuntime(
         [text_step("native")],
