@@ -387,7 +387,9 @@ class EventRules:
         paused = event.paused if isinstance(event, StepFinish) else None
         step.reason, step.usage, step.paused = reason, event.usage, bool(paused)
         metadata = event.provider_metadata
-        finish = StepFinish(index=step.index, reason=reason, usage=event.usage, paused=paused, provider_metadata=metadata)
+        finish = StepFinish(
+            index=step.index, reason=reason, usage=event.usage, paused=paused, provider_metadata=metadata
+        )
         return (*before, *closing, self._done(finish))
 
     def _finish(self, event: Finish) -> Sequence[LLMEvent]:
