@@ -282,7 +282,9 @@ def _assistant_blocks(message: Message) -> list[dict[str, Any]]:
             # reasoning without Anthropic's signature (another provider's) cannot be sent back
         elif isinstance(part, ToolCallPart):
             if part.provider_executed:
-                block = {"type": anthropic.get("blockType") or "server_tool_use", "id": part.id, "name": part.name}
+                if not anthropic.get("blockType"):
+                    continue  # another provider's hosted tool: nothing Anthropic can take back
+                block = {"type": anthropic["blockType"], "id": part.id, "name": part.name}
                 block["input"] = part.input if part.input is not None else {}
                 if anthropic.get("serverName"):
                     block["server_name"] = anthropic["serverName"]
