@@ -207,6 +207,36 @@ def test_history_blocks_and_merged_tool_results() -> None:
     ]
 
 
+def test_hosted_tool_blocks_go_back_only_when_anthropic_made_them() -> None:
+    server = {"anthropic": {"blockType": "server_tool_use"}}
+    result = {"anthropic": {"blockType": "web_search_tool_result"}}
+    hosted = assistant(
+        ToolCallPart(
+            id="srvtoolu_1", name="web_search", input={"query": "q"}, provider_executed=True, provider_metadata=server
+        ),
+        ToolResultPart(
+            id="srvtoolu_1",
+            name="web_search",
+            result=ToolResultValue(value=[{"type": "web_search_result", "url": "https://a.test"}]),
+            provider_executed=True,
+            provider_metadata=result,
+        ),
+        ToolCallPart(id="ws_1", name="web_search", input={}, provider_executed=True, provider_metadata={"openai": {}}),
+        ToolResultPart(id="ws_1", name="web_search", result=ToolResultValue(value={}), provider_executed=True),
+        TextPart(text="found it"),
+    )
+    messages = lower_request(request(user("q"), hosted), model(), []).json_body["messages"]
+    assert messages[1]["content"] == [
+        {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "q"}},
+        {
+            "type": "web_search_tool_result",
+            "tool_use_id": "srvtoolu_1",
+            "content": [{"type": "web_search_result", "url": "https://a.test"}],
+        },
+        {"type": "text", "text": "found it"},
+    ]
+
+
 def test_unsupported_parts_raise_before_sending() -> None:
     with pytest.raises(UnsupportedRequestError, match="user messages cannot hold reasoning"):
         lower_request(request(user(ReasoningPart(text="x"))), model(), [])
