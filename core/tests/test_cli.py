@@ -114,3 +114,47 @@ def test_demo_runs_offline_through_both_runtimes(capsys) -> None:  # type: ignor
         assert [r["answered_with"] for r in loop["requests"]] == ["tools", "tool-output"]
         texts = "".join(e.get("text", "") for e in loop["events"] if e["type"] == "text-delta")
         assert texts == "It is 21 °C and sunny in Paris."
+
+
+def test_run_schema_sends_strict_structured_output(config_for, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    schema = {"type": "object", "properties": {"answer": {"type": "string"}}}
+    schema_file = tmp_path / "answer.json"
+    schema_file.write_text(json.dumps(schema))
+    with serve_sse([demo_bodies()["plain"]]) as server:
+        args = ["run", "--config", config_for(server.url), "-m", "openai/gpt-4.1-mini", "--native", "--json"]
+        main([*args, "--schema", str(schema_file), "hi"])
+        main([*args, "--schema", json.dumps({"name": "Answer", "schema": schema}), "hi"])
+    formats = [json.loads(request["body"])["text"]["format"] for request in server.requests]  # type: ignore[arg-type]
+    strict = {**schema, "required": ["answer"], "additionalProperties": False}
+    assert formats == [
+        {"type": "json_schema", "name": "output", "schema": strict, "strict": True},
+        {"type": "json_schema", "name": "Answer", "schema": strict, "strict": True},
+    ]
+
+
+def test_run_schema_that_is_not_json_is_a_usage_error(config_for, capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "-m", "openai/gpt-4.1-mini", "--schema", "{not json", "hi"])
+    assert exited.value.code == 2
+    assert "--schema needs a JSON schema file or JSON text" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "named"),
+    [
+        ("openai.reasoningEffort=max", "providerOptions.openai.reasoningEffort 'max'"),
+        ("openai.serviceTier=turbo", "providerOptions.openai.serviceTier 'turbo'"),
+        ("openai.noSuchOption=1", "providerOptions.openai.noSuchOption"),
+        ("openai.store=yes", "providerOptions.openai.store 'yes'"),
+    ],
+)
+def test_explain_names_every_option_a_runtime_declines(config_for, capsys, option: str, named: str) -> None:  # type: ignore[no-untyped-def]
+    config = config_for("http://127.0.0.1:9")
+    code = main(["explain", "--config", config, "-m", "openai/gpt-4o", "--native", "--option", option, "--json"])
+    assert code == 1  # no runtime can take it
+    verdicts = {v["runtime"]: v for v in json.loads(capsys.readouterr().out)["verdicts"]}
+    for runtime_id in ("native-openai", "aisdk-fallback"):
+        assert not verdicts[runtime_id]["supported"]
+        assert named in verdicts[runtime_id]["reason"]
+    main(["explain", "--config", config, "-m", "openai/gpt-4o", "--native", "--option", option])
+    assert capsys.readouterr().out.count(named) == 2  # the text output names it for both runtimes

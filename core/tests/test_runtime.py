@@ -181,6 +181,7 @@ def test_headers_merge_plugins_then_caller_and_credentials_stay_on_their_host(ca
     request = REQUEST.model_copy(update={"headers": {"X-Trace-Id": "caller"}})
     runtime_with(spy, plugin).generate_sync(request)
     assert spy.wires[0].headers == {
+        "user-agent": f"turnout/{turnout.__version__}",
         "authorization": "Bearer k",
         "x-team": "search",
         "x-trace-id": "caller",

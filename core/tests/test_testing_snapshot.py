@@ -40,7 +40,7 @@ def test_one_event_per_line_type_first_keys_sorted_none_left_out() -> None:
 
 
 def test_plain_dicts_and_responses_serialize_like_events() -> None:
-    from turnout.events import Response
+    from turnout.response import Response
 
     assert event_lines([{"text": "x", "type": "text-delta", "id": "t"}]) == event_lines([TextDelta(id="t", text="x")])
     assert event_lines(Response.from_events(STREAM)) == event_lines(STREAM)

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
         ReasoningDelta,
         ReasoningEnd,
         ReasoningStart,
-        Response,
         Source,
         StepFinish,
         StepStart,
@@ -52,6 +51,7 @@ if TYPE_CHECKING:
         tool_message,
         user,
     )
+    from turnout.response import Response
     from turnout.runtime import Runtime
     from turnout.selection import Priority, Selection, Verdict
     from turnout.tools import Tool, ToolContext, ToolExecutionError
@@ -73,7 +73,7 @@ _LAZY = {
     "ReasoningDelta": "turnout.events",
     "ReasoningEnd": "turnout.events",
     "ReasoningStart": "turnout.events",
-    "Response": "turnout.events",
+    "Response": "turnout.response",
     "Source": "turnout.events",
     "StepFinish": "turnout.events",
     "StepStart": "turnout.events",

@@ -9,6 +9,7 @@ ids are redacted before they reach a message, a ``repr`` or a log line)::
     ├── UnsupportedRequestError      no runtime can handle the request; lists every reason
     ├── StreamDecodeError            the provider's stream could not be decoded (frame kept, redacted)
     │   └── FrameTooLargeError       one SSE line or frame outgrew the size limit
+    ├── OutputValidationError        structured output is not valid JSON / does not fit the model class
     ├── TransportError               the request could not be sent or the connection broke
     │   └── TimeoutError             connect, first byte, idle gap or total time ran out
     └── ProviderHTTPError            the provider answered with an HTTP error status
@@ -37,6 +38,7 @@ __all__ = [
     "ContextOverflowError",
     "FrameTooLargeError",
     "InvalidRequestError",
+    "OutputValidationError",
     "PluginError",
     "ProviderHTTPError",
     "ProviderServerError",
@@ -125,6 +127,15 @@ class FrameTooLargeError(StreamDecodeError):
     def __init__(self, message: str, *, limit: int) -> None:
         self.limit = limit
         """The limit that was exceeded, in bytes."""
+        super().__init__(message)
+
+
+class OutputValidationError(TurnoutError):
+    """The model's structured output is not valid JSON, or does not validate against the model class."""
+
+    def __init__(self, message: str, *, raw: str) -> None:
+        self.raw = raw
+        """The text the model produced, as received."""
         super().__init__(message)
 
 

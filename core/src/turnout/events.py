@@ -1,4 +1,4 @@
-"""What comes out: the ``LLMEvent`` union, ``Usage``, ``FinishReason`` and ``Response``.
+"""What comes out: the ``LLMEvent`` union, ``Usage`` and ``FinishReason``.
 
 Events are frozen dataclasses discriminated by ``type``. They sit on the per-token hot path, so
 building one does no validation (well under a microsecond; ``bench/bench_events.py``); what comes
@@ -31,7 +31,6 @@ __all__ = [
     "ReasoningDelta",
     "ReasoningEnd",
     "ReasoningStart",
-    "Response",
     "Source",
     "StepFinish",
     "StepStart",
@@ -455,51 +454,3 @@ LLMEvent: TypeAlias = Annotated[
 
 EVENT_ADAPTER: TypeAdapter[LLMEvent] = TypeAdapter(LLMEvent)
 """Validates and serializes ``LLMEvent`` values: ``EVENT_ADAPTER.validate_json(line)``."""
-
-
-class Response(BaseModel):
-    """A whole stream collected: what ``Runtime.generate`` returns."""
-
-    text: str = ""
-    """All text deltas joined."""
-    reasoning: str = ""
-    """All reasoning deltas joined."""
-    tool_calls: list[ToolCall] = Field(default_factory=list)
-    """Every tool call (client and provider-executed)."""
-    tool_results: list[ToolResult] = Field(default_factory=list)
-    """Every tool result."""
-    usage: Usage | None = None
-    """Usage summed over all steps (from ``finish``)."""
-    finish_reason: FinishReason = "unknown"
-    """The reason on ``finish``."""
-    errors: list[ProviderError] = Field(default_factory=list)
-    """Provider errors reported inside the stream."""
-    events: list[LLMEvent] = Field(default_factory=list)
-    """Every event, in order."""
-    runtime: str | None = None
-    """The id of the runtime that produced the stream."""
-
-    @classmethod
-    def from_events(cls, events: Iterable[LLMEvent], *, runtime: str | None = None) -> Response:
-        """Collect events into a response."""
-        events = list(events)
-        text: list[str] = []
-        reasoning: list[str] = []
-        response = cls(events=events, runtime=runtime)
-        for event in events:
-            if isinstance(event, TextDelta):
-                text.append(event.text)
-            elif isinstance(event, ReasoningDelta):
-                reasoning.append(event.text)
-            elif isinstance(event, ToolCall):
-                response.tool_calls.append(event)
-            elif isinstance(event, ToolResult):
-                response.tool_results.append(event)
-            elif isinstance(event, ProviderError):
-                response.errors.append(event)
-            elif isinstance(event, Finish):
-                response.usage = event.usage
-                response.finish_reason = event.reason
-        response.text = "".join(text)
-        response.reasoning = "".join(reasoning)
-        return response

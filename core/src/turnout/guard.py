@@ -52,6 +52,7 @@ from turnout.events import (
     ToolResult,
     Usage,
 )
+from turnout.request import ProviderMetadata
 
 __all__ = ["RULES", "EventProtocolError", "EventRules", "RuleViolation", "StepRecord", "StreamGuard", "check_events"]
 
@@ -80,6 +81,8 @@ class StepRecord:
     provider_error: bool = False
     paused: bool = False
     """The provider paused the turn (``step-finish`` with ``paused``): the core may continue it."""
+    provider_metadata: ProviderMetadata | None = None
+    """The step's provider metadata (``responseId`` …), repeated on the final ``finish``."""
 
 
 class RuleViolation(Exception):
@@ -217,11 +220,16 @@ class EventRules:
             raise RuleViolation(6, f"client tool calls without a tool-result: {missing}")
 
     def total(self) -> Finish:
-        """The one final ``finish``: the last step's reason, usage summed over all steps."""
+        """The one final ``finish``: the last step's reason and provider metadata (``responseId`` …),
+        usage summed over all steps."""
         reason: FinishReason = "unknown"
+        metadata: ProviderMetadata | None = None
         if self.steps:
             reason = "error" if any(step.provider_error for step in self.steps) else self.steps[-1].reason
-        return Finish(reason=reason, usage=Usage.total(step.usage for step in self.steps))
+            metadata = self.steps[-1].provider_metadata
+        return Finish(
+            reason=reason, usage=Usage.total(step.usage for step in self.steps), provider_metadata=metadata
+        )
 
     # -- the transitions -------------------------------------------------------------------
 
@@ -381,12 +389,13 @@ class EventRules:
                 raise RuleViolation(1, f"step-finish index {event.index} does not match step {step.index}")
             self._close_step(step)
             step.reason, step.usage, step.paused = event.reason, event.usage, bool(event.paused)
+            step.provider_metadata = event.provider_metadata
             return (self._done(event),)
         closing = self._close_step(step)
         reason: FinishReason = "tool-calls" if event.reason == "stop" and step.client_calls else event.reason
         paused = event.paused if isinstance(event, StepFinish) else None
         step.reason, step.usage, step.paused = reason, event.usage, bool(paused)
-        metadata = event.provider_metadata
+        metadata = step.provider_metadata = event.provider_metadata
         finish = StepFinish(
             index=step.index, reason=reason, usage=event.usage, paused=paused, provider_metadata=metadata
         )

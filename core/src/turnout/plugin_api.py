@@ -8,7 +8,12 @@ almost nothing.
 - The contract: ``hookimpl``, ``Manifest``, ``HOOKS_VERSION`` (hook specs: ``turnout.hookspecs``).
 - Selection: ``Verdict``, ``Priority``.
 - Configuration: ``Config``, ``ResolvedModel``, ``RuntimeFlags``.
-- Requests and events: ``LLMRequest`` and its message parts, every event class, ``Usage``.
+- Requests and events: ``LLMRequest`` and its message parts, ``HttpOptions``, ``ResponseFormat``,
+  every event class, ``Usage``.
+- OpenAI Responses options (``provider_options["openai"]``, shared by every runtime that speaks
+  the Responses API): ``OPENAI_OPTIONS``, ``resolve_openai_options``, ``openai_option_problems``,
+  ``openai_body_fields``, ``openai_options_key``, ``default_openai_options``,
+  ``RESPONSES_UNSUPPORTED_GENERATION``.
 - Tools: ``Tool``, ``ToolContext``.
 - Sending: ``WireRequest``, ``HTTPClient`` (retries, timeouts, typed errors, recording),
   ``Timeouts``, ``RetryPolicy``, ``aiter_sse`` / ``SSEDecoder`` / ``SSEFrame``.
@@ -65,15 +70,26 @@ if TYPE_CHECKING:
     from turnout.http.retry import RetryPolicy
     from turnout.http.timeouts import Timeouts
     from turnout.manifest import Manifest
+    from turnout.openai_options import (
+        OPENAI_OPTIONS,
+        RESPONSES_UNSUPPORTED_GENERATION,
+        default_openai_options,
+        openai_body_fields,
+        openai_option_problems,
+        openai_options_key,
+        resolve_openai_options,
+    )
     from turnout.paths import user_config_dir, user_data_dir
     from turnout.request import (
         Generation,
+        HttpOptions,
         LLMRequest,
         MediaPart,
         Message,
         NamedToolChoice,
         ProviderMetadata,
         ReasoningPart,
+        ResponseFormat,
         TextPart,
         ToolCallPart,
         ToolResultPart,
@@ -94,12 +110,21 @@ _LAZY = {
     "ResolvedModel": "turnout.config",
     "RuntimeFlags": "turnout.config",
     "Generation": "turnout.request",
+    "HttpOptions": "turnout.request",
     "LLMRequest": "turnout.request",
     "MediaPart": "turnout.request",
     "Message": "turnout.request",
     "NamedToolChoice": "turnout.request",
     "ProviderMetadata": "turnout.request",
     "ReasoningPart": "turnout.request",
+    "ResponseFormat": "turnout.request",
+    "OPENAI_OPTIONS": "turnout.openai_options",
+    "RESPONSES_UNSUPPORTED_GENERATION": "turnout.openai_options",
+    "default_openai_options": "turnout.openai_options",
+    "openai_body_fields": "turnout.openai_options",
+    "openai_option_problems": "turnout.openai_options",
+    "openai_options_key": "turnout.openai_options",
+    "resolve_openai_options": "turnout.openai_options",
     "TextPart": "turnout.request",
     "ToolCallPart": "turnout.request",
     "ToolResultPart": "turnout.request",
@@ -167,12 +192,15 @@ __all__ = [
     "CLI",
     "CREDENTIAL_HEADERS",
     "HOOKS_VERSION",
+    "OPENAI_OPTIONS",
     "REDACTED",
+    "RESPONSES_UNSUPPORTED_GENERATION",
     "Config",
     "Finish",
     "FinishReason",
     "Generation",
     "HTTPClient",
+    "HttpOptions",
     "LLMEvent",
     "LLMRequest",
     "Manifest",
@@ -187,6 +215,7 @@ __all__ = [
     "ReasoningPart",
     "ReasoningStart",
     "ResolvedModel",
+    "ResponseFormat",
     "RetryPolicy",
     "RuntimeFlags",
     "SSEDecoder",
@@ -214,15 +243,20 @@ __all__ = [
     "Verdict",
     "WireRequest",
     "aiter_sse",
+    "default_openai_options",
     "error_from_exception",
     "error_from_response",
     "excerpt",
     "hookimpl",
     "is_context_overflow",
     "is_credential_header",
+    "openai_body_fields",
+    "openai_option_problems",
+    "openai_options_key",
     "redact_headers",
     "redact_text",
     "redact_url",
+    "resolve_openai_options",
     "secrets_in_headers",
     "user_config_dir",
     "user_data_dir",

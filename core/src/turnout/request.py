@@ -7,13 +7,16 @@ All values are pydantic models, so a request can be built from plain data
 from __future__ import annotations
 
 import base64
+import builtins
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
+    "PROTOCOL_BODY_KEYS",
     "Generation",
+    "HttpOptions",
     "LLMRequest",
     "MediaPart",
     "Message",
@@ -21,6 +24,7 @@ __all__ = [
     "Part",
     "ProviderMetadata",
     "ReasoningPart",
+    "ResponseFormat",
     "TextPart",
     "ToolCallPart",
     "ToolChoice",
@@ -199,7 +203,95 @@ class NamedToolChoice(_Value):
 
 
 ToolChoice: TypeAlias = Literal["auto", "none", "required"] | NamedToolChoice
-"""``"auto"``, ``"none"``, ``"required"``, or ``{"type": "tool", "name": …}``."""
+"""``"auto"``, ``"none"``, ``"required"``, or ``{"type": "tool", "name": …}``; any other string names a tool."""
+
+_TOOL_CHOICE_MODES = frozenset({"auto", "none", "required"})
+
+PROTOCOL_BODY_KEYS = frozenset({"model", "input", "messages", "tools", "tool_choice", "stream", "system", "contents"})
+"""Body keys the protocol owns: ``http.body`` may not set them (use the request's fields instead)."""
+
+
+def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        current = merged.get(key)
+        merged[key] = (
+            _deep_merge(current, value) if isinstance(value, Mapping) and isinstance(current, Mapping) else value
+        )
+    return merged
+
+
+class HttpOptions(_Value):
+    """Raw HTTP overlays for one request, applied after lowering (the escape hatch)."""
+
+    body: dict[str, Any] = Field(default_factory=dict)
+    """JSON deep-merged into the lowered body; protocol-owned keys (``PROTOCOL_BODY_KEYS``) are refused."""
+    query: dict[str, str] = Field(default_factory=dict)
+    """Query parameters added to the URL."""
+    headers: dict[str, str] = Field(default_factory=dict)
+    """Headers over the model's (credentials and ``content-type`` stay the runtime's)."""
+    timeout: float | None = Field(default=None, gt=0)
+    """Seconds the whole request may take, overriding the runtime's total timeout."""
+
+    def apply_body(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``body`` with ``self.body`` deep-merged over it (objects merge key by key; other values replace)."""
+        return _deep_merge(body, self.body)
+
+    @field_validator("body")
+    @classmethod
+    def _no_protocol_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        owned = sorted(PROTOCOL_BODY_KEYS & set(value))
+        if owned:
+            raise ValueError(
+                f"http.body may not set protocol-owned keys {owned}: use the request's own fields "
+                "(model, messages, tools, tool_choice, response_format …) instead"
+            )
+        return value
+
+
+class ResponseFormat(_Value):
+    """Structured output: any JSON object (``json``) or JSON matching a schema (``json_schema``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, arbitrary_types_allowed=True)
+
+    type: Literal["json", "json_schema"] = "json_schema"
+    """``json`` (any JSON object) or ``json_schema``."""
+    name: str = "output"
+    """The schema's name (a pydantic model's class name)."""
+    json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
+    """The JSON schema (``json_schema`` only)."""
+    description: str | None = None
+    """What the output is, for the model."""
+    strict: bool = True
+    """Ask the provider to enforce the schema exactly."""
+    output_type: builtins.type[BaseModel] | None = Field(default=None, exclude=True)
+    """The pydantic model class the output is parsed into, when one was given."""
+
+    @classmethod
+    def of(cls, value: Any) -> ResponseFormat | None:
+        """A ``ResponseFormat`` from a pydantic model class, a schema dict, ``"json"`` or ``"text"``."""
+        if value is None or value == "text":
+            return None
+        if isinstance(value, ResponseFormat):
+            return value
+        if value == "json":
+            return cls(type="json")
+        if isinstance(value, type) and issubclass(value, BaseModel):
+            return cls(
+                name=value.__name__,
+                schema=value.model_json_schema(),
+                description=(value.__doc__ and value.__doc__.strip()) or None,
+                output_type=value,
+            )
+        if isinstance(value, Mapping):
+            if "schema" in value and isinstance(value["schema"], Mapping):
+                return cls.model_validate({"type": "json_schema", **value})
+            if value.get("type") == "object" or "properties" in value:  # a bare JSON schema
+                return cls(schema=dict(value))
+        raise ValueError(
+            "response_format must be a pydantic model class, a JSON schema (or {'name', 'schema', 'strict'}), "
+            f"'json' or 'text', got {value!r}"
+        )
 
 
 class LLMRequest(BaseModel):
@@ -222,9 +314,15 @@ class LLMRequest(BaseModel):
     provider_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Provider-specific knobs keyed by provider, e.g. ``{"openai": {"store": False}}``."""
     headers: dict[str, str] = Field(default_factory=dict)
-    """Extra HTTP headers; they win over headers plugins add."""
+    """Extra HTTP headers; they win over headers plugins add (``http.headers`` win over these)."""
+    http: HttpOptions = Field(default_factory=HttpOptions)
+    """Raw HTTP overlays: ``body``, ``query``, ``headers``, ``timeout``."""
+    response_format: ResponseFormat | None = None
+    """Structured output: a pydantic model class, a JSON schema dict, or ``"json"``."""
     metadata: dict[str, Any] = Field(default_factory=dict)
-    """Free-form data for plugins and logs; never sent to the provider as is."""
+    """Free-form data for plugins and logs; never sent to the provider as is. ``session_id`` (and
+    ``parent_session_id``, ``project_id``, ``request_id``, ``client``) feed prompt-cache routing and
+    session-affinity headers."""
     id: str | None = None
     """An optional request id for diagnostics."""
 
@@ -249,8 +347,26 @@ class LLMRequest(BaseModel):
     @classmethod
     def _tool_choice_from_mapping(cls, value: Any) -> Any:
         if isinstance(value, Mapping) and value.get("type") == "tool":
-            return NamedToolChoice(name=value.get("name", ""))
+            name = value.get("name")
+            if not isinstance(name, str) or not name:
+                raise ValueError("tool_choice {'type': 'tool'} needs the name of the tool to call")
+            return NamedToolChoice(name=name)
+        if isinstance(value, str) and value not in _TOOL_CHOICE_MODES:
+            if not value:
+                raise ValueError("tool_choice is an empty string: give a mode (auto, none, required) or a tool name")
+            return NamedToolChoice(name=value)  # any other string names a tool
         return value
+
+    @field_validator("response_format", mode="before")
+    @classmethod
+    def _response_format(cls, value: Any) -> Any:
+        return ResponseFormat.of(value)
+
+    @property
+    def session_id(self) -> str | None:
+        """``metadata["session_id"]`` when it is a non-empty string."""
+        value = self.metadata.get("session_id")
+        return value if isinstance(value, str) and value else None
 
     @property
     def provider_id(self) -> str:

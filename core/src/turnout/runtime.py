@@ -11,12 +11,14 @@ from urllib.parse import urlsplit
 
 from turnout.config import Config, ResolvedModel, RuntimeFlags, load_config
 from turnout.errors import PluginError, TurnoutError, UnsupportedRequestError
-from turnout.events import LLMEvent, Response, ToolResult
+from turnout.events import LLMEvent, ToolResult
 from turnout.guard import StreamGuard
 from turnout.history import AssistantMessageBuilder, tool_results_message
+from turnout.http.header_order import layer_headers
 from turnout.http.redaction import is_credential_header
 from turnout.plugins import PluginSet, allowed_from_env
 from turnout.request import LLMRequest, ToolResultValue
+from turnout.response import Response
 from turnout.selection import Selection, Verdict, choose
 from turnout.tools import Tool, bridge_tools, run_tool_calls
 from turnout.wire import WireRequest
@@ -270,13 +272,14 @@ class Runtime:
         )
 
     def _headers(self, request: LLMRequest, model: ResolvedModel, runtime: str, wire: WireRequest) -> dict[str, str]:
-        """Merge headers: lowering's, then plugins' (credentials only to the model's host), then the caller's."""
-        headers = {name.lower(): value for name, value in wire.headers.items()}
+        """Plugins' headers (credentials only to the model's host), layered by ``layer_headers``."""
         own_host = _same_host(wire.url, model.base_url)
         answers, _ = self.plugins.call_fanout(
             "turnout_inject_headers", request=request, model=model, runtime=runtime, wire=wire
         )
+        injected: list[dict[str, str]] = []
         for extra in answers:  # in hook call order: later answers override earlier ones
+            allowed: dict[str, str] = {}
             for name, value in extra.items():
                 if is_credential_header(name) and not own_host:
                     logger.warning(
@@ -287,15 +290,15 @@ class Runtime:
                         model.provider,
                     )
                     continue
-                headers[name.lower()] = value
-        headers.update({name.lower(): value for name, value in request.headers.items()})
-        return headers
+                allowed[name] = value
+            injected.append(allowed)
+        return layer_headers(request, model, wire.headers, injected)
 
     async def generate(self, request: LLMRequest, *, max_steps: int = 1) -> Response:
         """Run the request to the end and collect the events into a ``Response``."""
         used: list[str] = []
         events = [event async for event in self._observed(request, max_steps, used)]
-        return Response.from_events(events, runtime=used[0] if used else None)
+        return Response.from_events(events, runtime=used[0] if used else None, response_format=request.response_format)
 
     # -- sync bridges ---------------------------------------------------------------------------
 

@@ -29,3 +29,5 @@ class WireRequest(BaseModel):
     """The JSON body, for HTTP runtimes."""
     payload: Any = None
     """Runtime-private lowered data (e.g. SDK message objects), never sent as is."""
+    timeout: float | None = None
+    """Seconds this request may take in total (``LLMRequest.http.timeout``); ``None``: the runtime's."""

@@ -60,11 +60,12 @@ def test_messages_parts_and_settings() -> None:
         ],
         tool_choice={"type": "tool", "name": "weather"},
         generation=turnout.Generation(max_tokens=64, temperature=0.2, top_p=0.9, seed=7, stop=["END"]),
-        provider_options={"p": {"reasoning_effort": "low", "ignored_option": 1}},
+        provider_options={"p": {"reasoning_effort": "low"}},
         headers={"x-trace": "abc"},
     )
     tool = turnout.Tool(name="weather", description="Weather.", input_schema={"type": "object", "properties": {}})
-    wire = lower(request, tools=[tool])
+    # Chat Completions: the route that can send seed and stop sequences (Responses cannot: refused).
+    wire = lower(request, "@ai-sdk/openai-compatible", tools=[tool])
     lowered = wire.payload
     first, response, last = lowered.messages
     assert [p.content for p in first.parts[:2]] == ["Be brief.", "Be kind."]
@@ -87,7 +88,9 @@ def test_messages_parts_and_settings() -> None:
     }
     (definition,) = lowered.parameters.function_tools
     assert (definition.name, definition.description) == ("weather", "Weather.")
-    assert wire.headers["x-trace"] == "abc" and wire.url == "http://127.0.0.1:9/v1"
+    # the route's auth and content type; the core layers caller headers (x-trace) over the model's
+    assert wire.headers == {"authorization": "Bearer test-key", "content-type": "application/json"}
+    assert wire.url == "http://127.0.0.1:9/v1"
 
 
 def test_reasoning_state_from_events_goes_back_as_thinking_parts() -> None:

@@ -92,6 +92,7 @@ def test_text_stream(
     assert sent_body(turnout_cassette, 0) == {
         "model": "gpt-fake",
         "input": [{"role": "user", "content": [{"type": "input_text", "text": "Say hello."}]}],
+        "store": False,  # the reference's default
         "stream": True,
     }
     assert events == event_snapshot

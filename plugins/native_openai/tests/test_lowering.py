@@ -50,14 +50,16 @@ def test_url_headers_and_minimal_body() -> None:
     wire = lower_request(request(), MODEL, [])
     assert wire.method == "POST"
     assert wire.url == "https://proxy.example/v1/responses"
-    assert wire.headers == {
-        "authorization": "Bearer sk-test-key",
-        "content-type": "application/json",
-        "x-team": "search",
-    }
-    assert wire.json_body == {
+    assert list(wire.headers.items()) == [  # model headers, then auth, content-type last
+        ("x-team", "search"),
+        ("authorization", "Bearer sk-test-key"),
+        ("content-type", "application/json"),
+    ]
+    assert wire.json_body == {  # the reference's gpt-5 defaults: not stored, medium effort, summaries
         "model": "gpt-5",
         "input": [{"role": "user", "content": [{"type": "input_text", "text": "hello"}]}],
+        "store": False,
+        "reasoning": {"effort": "medium", "summary": "auto"},
         "stream": True,
     }
 
@@ -77,7 +79,7 @@ def test_every_option_in_reference_order() -> None:
         request(
             system=["Be brief.", "Be kind."],
             tool_choice={"type": "tool", "name": "lookup"},
-            generation=Generation(max_tokens=512, temperature=0, top_p=0.5, top_k=3),
+            generation=Generation(max_tokens=512, temperature=0, top_p=0.5),
             provider_options={
                 "openai": {
                     "store": False,
@@ -131,7 +133,7 @@ def test_request_options_win_over_configured_ones() -> None:
     model = MODEL.model_copy(update={"options": {"store": True, "reasoningEffort": "low"}})
     body = lower(request(provider_options={"openai": {"reasoning_effort": "medium"}}), model=model)
     assert body["store"] is True
-    assert body["reasoning"] == {"effort": "medium"}
+    assert body["reasoning"] == {"effort": "medium", "summary": "auto"}  # summary: the gpt-5 default
 
 
 def test_images_become_data_urls() -> None:
@@ -147,8 +149,8 @@ def test_images_become_data_urls() -> None:
 @pytest.mark.parametrize(
     "changes",
     [
-        {"messages": [user(MediaPart(media_type="application/pdf", data="JVBERi0="))]},
         {"generation": Generation(stop=["END"])},
+        {"generation": Generation(top_k=3)},
         {"provider_options": {"openai": {"reasoningEffort": "max"}}},
         {"messages": [assistant(MediaPart(media_type="image/png", data="AA=="))]},
     ],

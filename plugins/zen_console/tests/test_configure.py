@@ -14,6 +14,7 @@ import pytest
 from pydantic import SecretStr
 from turnout import Runtime
 from turnout.config import Config
+from turnout.request import LLMRequest
 from turnout.wire import WireRequest
 from turnout_zen_console import plugin
 from turnout_zen_console.accounts import Account, AccountStore
@@ -165,12 +166,15 @@ def test_configured_plugin_injects_credentials_only_toward_the_proxy(
     )
     codex = rt.config.resolve("opencode/gpt-5.2-codex")
     proxy_url = f"{codex.base_url}/responses"
-    assert plugin.turnout_inject_headers(codex, WireRequest(url=proxy_url)) == {
+    request = LLMRequest(model="opencode/gpt-5.2-codex")
+    assert plugin.turnout_inject_headers(request, codex, WireRequest(url=proxy_url)) == {
+        "x-opencode-client": "cli",  # the reference's Zen session header (default client)
         "authorization": f"Bearer {token}",
         "x-org-id": "org_alpha",
     }
     elsewhere = rt.config.resolve("opencode/elsewhere")
     assert elsewhere.console_managed
-    assert plugin.turnout_inject_headers(elsewhere, WireRequest(url=f"{elsewhere.base_url}/responses")) is None
+    injected = plugin.turnout_inject_headers(request, elsewhere, WireRequest(url=f"{elsewhere.base_url}/responses"))
+    assert injected == {"x-opencode-client": "cli"}  # no credentials toward another host
     openai = rt.config.resolve("openai/gpt-4.1-mini")
-    assert plugin.turnout_inject_headers(openai, WireRequest(url=proxy_url)) is None
+    assert plugin.turnout_inject_headers(request, openai, WireRequest(url=proxy_url)) is None

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from turnout.cli.render import print_json
-from turnout.cli.run import add_runtime_options, metadata_from_args, runtime_from_args
+from turnout.cli.run import add_runtime_options, metadata_from_args, provider_options_from_args, runtime_from_args
 from turnout.config import load_config
 from turnout.plugins import PluginSet, allowed_from_env
 from turnout.request import LLMRequest, user
@@ -55,7 +55,13 @@ def selection_as_dict(selection: Selection, flags_native: bool) -> dict[str, Any
 
 def _explain(args: argparse.Namespace) -> int:
     runtime = runtime_from_args(args)
-    selection = runtime.select(LLMRequest(model=args.model, messages=[user("")], metadata=metadata_from_args(args)))
+    request = LLMRequest(
+        model=args.model,
+        messages=[user("")],
+        metadata=metadata_from_args(args),
+        provider_options=provider_options_from_args(args),
+    )
+    selection = runtime.select(request)
     data = selection_as_dict(selection, runtime.flags.native)
     if args.json:
         print_json(data)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 from typing import Any
 
 from turnout.cli.render import EventPrinter, print_stream
@@ -10,7 +12,13 @@ from turnout.config import RuntimeFlags, load_config
 from turnout.request import Generation, LLMRequest, user
 from turnout.runtime import Runtime
 
-__all__ = ["add_runtime_options", "metadata_from_args", "register", "runtime_from_args"]
+__all__ = [
+    "add_runtime_options",
+    "metadata_from_args",
+    "provider_options_from_args",
+    "register",
+    "runtime_from_args",
+]
 
 
 def add_runtime_options(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +36,47 @@ def add_runtime_options(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="request metadata plugins may look at (repeatable)",
     )
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        type=_provider_option,
+        metavar="PROVIDER.NAME=VALUE",
+        help="a provider option, e.g. openai.reasoningEffort=high (VALUE is JSON or text; repeatable)",
+    )
+
+
+def _provider_option(text: str) -> tuple[str, str, Any]:
+    key, sep, raw = text.partition("=")
+    provider, dot, name = key.partition(".")
+    if not sep or not dot or not provider or not name:
+        raise argparse.ArgumentTypeError(f"expected PROVIDER.NAME=VALUE, e.g. openai.store=true, got {text!r}")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return provider, name, value
+
+
+def provider_options_from_args(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """``--option PROVIDER.NAME=VALUE`` options as ``LLMRequest.provider_options``."""
+    options: dict[str, dict[str, Any]] = {}
+    for provider, name, value in args.option:
+        options.setdefault(provider, {})[name] = value
+    return options
+
+
+def _schema(text: str) -> dict[str, Any]:
+    """``--schema``: a JSON file's path, or JSON text."""
+    path = Path(text)
+    try:
+        raw = path.read_text(encoding="utf-8") if path.is_file() else text
+        value = json.loads(raw)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise argparse.ArgumentTypeError(f"--schema needs a JSON schema file or JSON text: {exc}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("--schema needs a JSON object (a schema, or {name, schema, strict})")
+    return value
 
 
 def metadata_from_args(args: argparse.Namespace) -> dict[str, str]:
@@ -51,6 +100,12 @@ def register(cli: Any) -> None:
     parser.add_argument(
         "--record", metavar="CASSETTE", help="also record the exchange to this cassette (replay: turnout replay)"
     )
+    parser.add_argument(
+        "--schema",
+        type=_schema,
+        metavar="FILE_OR_JSON",
+        help="structured output: a JSON schema (file or text) the answer must match",
+    )
     parser.add_argument("prompt", help="what to ask")
 
 
@@ -62,6 +117,8 @@ def _run(args: argparse.Namespace) -> int:
         messages=[user(args.prompt)],
         generation=generation,
         metadata=metadata_from_args(args),
+        provider_options=provider_options_from_args(args),
+        response_format=args.schema,
     )
     transport = None
     if args.record:

@@ -11,6 +11,7 @@ import asyncio
 import builtins
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import httpx2
@@ -68,13 +69,15 @@ class HTTPClient:
         A redirect (3xx) raises ``RedirectError``; an error status raises the matching
         ``ProviderHTTPError`` subclass (body read and redacted). httpx2 failures, while sending
         and while the block reads the body, raise ``TransportError`` or ``TimeoutError``
-        (``phase`` = ``connect``, ``first_byte``, ``idle`` or ``total``). Leaving the block
-        early, or cancelling the task, closes the connection.
+        (``phase`` = ``connect``, ``first_byte``, ``idle`` or ``total``; ``wire.timeout``, when
+        set, is the total limit for this request). Leaving the block early, or cancelling the
+        task, closes the connection.
 
         >>> async with http.stream(wire) as response:  # doctest: +SKIP
         ...     async for chunk in response.aiter_bytes(): ...
         """
-        total = self.timeouts.total
+        timeouts = self.timeouts if wire.timeout is None else replace(self.timeouts, total=wire.timeout)
+        total = timeouts.total
         if total is None:
             async with self._exchange(wire) as response:
                 yield response
@@ -85,7 +88,7 @@ class HTTPClient:
                 yield response
         except builtins.TimeoutError as exc:
             if deadline.expired() and not isinstance(exc, TurnoutError):
-                raise total_timeout_error(wire.url, self.timeouts) from None
+                raise total_timeout_error(wire.url, timeouts) from None
             raise
 
     @asynccontextmanager

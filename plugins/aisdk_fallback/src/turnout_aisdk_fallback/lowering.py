@@ -1,8 +1,16 @@
 """``LLMRequest`` → pydantic-ai messages, tool definitions and model settings.
 
 The result travels in ``WireRequest.payload`` as a ``Lowered``; headers stay in
-``WireRequest.headers`` (the core merges injected ones there) and become ``extra_headers`` when
-the stream opens. Importing this module imports pydantic-ai.
+``WireRequest.headers`` (the core layers injected and caller headers there, under the auth the
+lowering sets) and become ``extra_headers`` when the stream opens. Importing this module
+imports pydantic-ai.
+
+On the OpenAI Responses route the OpenAI options (``resolve_openai_options``, the reference's
+names and defaults) become the same body fields the native runtime sends: ``reasoning`` and
+``text.verbosity`` through pydantic-ai's settings, the rest through ``extra_body``.
+``request.http.body`` is merged over ``extra_body`` (the SDK merges that into its body at the top
+level), ``http.timeout`` becomes the request timeout and ``response_format`` pydantic-ai's native
+structured output; ``http.query`` is refused by the gate.
 """
 
 from __future__ import annotations
@@ -10,13 +18,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 from pydantic_ai import messages as pai
 from pydantic_ai.models import ModelRequestParameters
+from pydantic_ai.output import OutputObjectDefinition
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.tools import ToolDefinition
 from turnout.errors import UnsupportedRequestError
@@ -27,31 +35,39 @@ from turnout.plugin_api import (
     NamedToolChoice,
     ReasoningPart,
     ResolvedModel,
+    ResponseFormat,
     TextPart,
     Tool,
     ToolCallPart,
     ToolResultPart,
     WireRequest,
+    openai_body_fields,
+    resolve_openai_options,
 )
 
 from turnout_aisdk_fallback import metadata
+from turnout_aisdk_fallback.gate import OPTION_ALIASES, SETTING_PREFIXES, request_problems
 from turnout_aisdk_fallback.packages import Route
 
 __all__ = ["Lowered", "lower_request"]
 
-logger = logging.getLogger("turnout.aisdk_fallback")
 
-_PROVIDER_OPTION_ALIASES = {
-    "reasoning_effort": "openai_reasoning_effort",
-    "reasoningEffort": "openai_reasoning_effort",
-    "reasoning_summary": "openai_reasoning_summary",
-    "reasoningSummary": "openai_reasoning_summary",
-    "store": "openai_store",
-    "thinking": "anthropic_thinking",
+_AUTH_HEADERS = {
+    "openai-responses": "authorization",
+    "openai-chat": "authorization",
+    "openrouter": "authorization",
+    "mistral": "authorization",
+    "anthropic": "x-api-key",
+    "google": "x-goog-api-key",
+    "azure": "api-key",
 }
-"""AI SDK-style provider option names → pydantic-ai settings; ``<family>_…`` settings pass as is."""
+"""The header each route's SDK sends the API key in (``authorization`` as a bearer token)."""
 
-_SETTING_PREFIXES = ("openai_", "anthropic_", "google_", "mistral_", "openrouter_")
+_NATIVE_SETTINGS = {
+    "reasoning": (("effort", "openai_reasoning_effort"), ("summary", "openai_reasoning_summary")),
+    "text": (("verbosity", "openai_text_verbosity"),),
+}
+"""Responses body fields pydantic-ai builds itself: given to it as settings, not as extra body."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,20 +81,42 @@ class Lowered:
     settings: ModelSettings
     """Model settings (sampling, limits, tool choice, provider options); headers are added later."""
     parameters: ModelRequestParameters
-    """The function tools."""
+    """The function tools and the structured output."""
 
 
 def lower_request(request: LLMRequest, model: ResolvedModel, route: Route, tools: Sequence[Tool]) -> WireRequest:
     """Lower ``request`` (``UnsupportedRequestError`` for input the fallback cannot send)."""
+    if problems := request_problems(request, model, route):
+        raise UnsupportedRequestError("; ".join(problems))
     lowered = Lowered(
         route=route,
         messages=lower_messages(request),
-        settings=lower_settings(request, model),
-        parameters=ModelRequestParameters(function_tools=[_tool_definition(tool) for tool in tools]),
+        settings=lower_settings(request, model, route),
+        parameters=_parameters(request.response_format, tools),
     )
-    headers = {**model.headers, **request.headers}
+    headers = dict(model.headers)
+    name = _AUTH_HEADERS.get(route.api)
+    if model.api_key is not None and name is not None:  # the route's auth: a caller's header cannot replace it
+        secret = model.api_key.get_secret_value()
+        headers[name] = f"Bearer {secret}" if name == "authorization" else secret
+    headers["content-type"] = "application/json"  # every route's SDK sends JSON; a caller's cannot replace it
     url = model.base_url or route.default_url or ""
-    return WireRequest(url=url, headers=headers, payload=lowered)
+    return WireRequest(url=url, headers=headers, payload=lowered, timeout=request.http.timeout)
+
+
+def _parameters(response_format: ResponseFormat | None, tools: Sequence[Tool]) -> ModelRequestParameters:
+    function_tools = [_tool_definition(tool) for tool in tools]
+    if response_format is None or response_format.json_schema is None:
+        return ModelRequestParameters(function_tools=function_tools)
+    output = OutputObjectDefinition(
+        json_schema=response_format.json_schema,
+        name=response_format.name,
+        description=response_format.description,
+        strict=response_format.strict,
+    )
+    return ModelRequestParameters(
+        function_tools=function_tools, output_mode="native", output_object=output, allow_text_output=True
+    )
 
 
 def lower_messages(request: LLMRequest) -> list[pai.ModelMessage]:
@@ -195,8 +233,8 @@ def _tool_definition(tool: Tool) -> ToolDefinition:
     )
 
 
-def lower_settings(request: LLMRequest, model: ResolvedModel) -> ModelSettings:
-    """Generation settings, tool choice and provider options as pydantic-ai ``ModelSettings``."""
+def lower_settings(request: LLMRequest, model: ResolvedModel, route: Route) -> ModelSettings:
+    """Generation settings, tool choice, provider options and the HTTP overlay as ``ModelSettings``."""
     generation = request.generation
     settings: dict[str, Any] = {}
     for source, target in (
@@ -217,17 +255,26 @@ def lower_settings(request: LLMRequest, model: ResolvedModel) -> ModelSettings:
         settings["tool_choice"] = [choice.name]
     elif choice is not None:
         settings["tool_choice"] = choice
-    for name, value in request.provider_options.get(model.provider, {}).items():
-        target = _PROVIDER_OPTION_ALIASES.get(name, name)
-        if target.startswith(_SETTING_PREFIXES):
-            settings[target] = value
-        else:
-            logger.warning(
-                "provider option %s.%s is not understood by the fallback runtime and is not sent "
-                "(known: %s, or a pydantic-ai setting name starting with %s)",
-                model.provider,
-                name,
-                ", ".join(sorted(_PROVIDER_OPTION_ALIASES)),
-                "/".join(_SETTING_PREFIXES),
-            )
+    extra_body: dict[str, Any] = {}
+    if route.api == "openai-responses":
+        options = resolve_openai_options(request, model)
+        fields = openai_body_fields(options)
+        for field_name, pairs in _NATIVE_SETTINGS.items():
+            values = fields.pop(field_name, {})
+            for key, setting in pairs:
+                if key in values:
+                    settings[setting] = values[key]
+        if "store" in fields:
+            settings["openai_store"] = fields["store"]  # pydantic-ai shapes continuation by it
+        extra_body.update(fields)
+    else:
+        for name, value in (request.provider_options.get(model.provider) or {}).items():
+            target = OPTION_ALIASES.get(name, name)
+            if target.startswith(SETTING_PREFIXES):
+                settings[target] = value
+    extra_body = request.http.apply_body(extra_body)
+    if extra_body:
+        settings["extra_body"] = extra_body
+    if request.http.timeout is not None:
+        settings["timeout"] = request.http.timeout
     return cast(ModelSettings, settings)

@@ -23,9 +23,10 @@ turnout_manifest = Manifest(hooks_version=HOOKS_VERSION, runtimes=(RUNTIME,))
 
 
 @hookimpl
-def turnout_check_support(model: ResolvedModel) -> Verdict:
-    """Offer ``aisdk-fallback`` (lowest priority) for packages it serves; decline the rest."""
-    return check_support(model)
+def turnout_check_support(model: ResolvedModel, request: LLMRequest) -> Verdict:
+    """Offer ``aisdk-fallback`` (lowest priority) for packages it serves and requests it can send
+    whole; decline the rest, naming what it cannot send."""
+    return check_support(model, request)
 
 
 @hookimpl

@@ -175,7 +175,16 @@ class EventConverter:
             yield TextDelta(id=block_id, text=refusal)
             yield TextEnd(id=block_id)
         reason = _FINISH_REASONS.get(response.finish_reason, "unknown")
-        yield StepFinish(reason=reason, usage=to_usage(response.usage, self.api, response.provider_name))
+        step_metadata = (
+            {response.provider_name or self.api: {"responseId": response.provider_response_id}}
+            if response.provider_response_id
+            else None
+        )
+        yield StepFinish(
+            reason=reason,
+            usage=to_usage(response.usage, self.api, response.provider_name),
+            provider_metadata=step_metadata,
+        )
 
     def fail(self, error: ProviderError) -> Iterator[LLMEvent]:
         """The ``provider-error`` for an error reported inside the stream (no ``step-finish``)."""

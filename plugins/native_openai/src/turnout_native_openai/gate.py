@@ -6,7 +6,9 @@ Checked in the reference order; the first failure is the reason given:
 2. the provider id is ``openai`` or starts with ``opencode``;
 3. the model's package is ``@ai-sdk/openai``;
 4. the provider does not authenticate with OAuth;
-5. an API key is configured.
+5. an API key is configured;
+6. the request asks for nothing the Responses API cannot do (an unknown option, an unsupported
+   value, stop sequences …): the reason names each option (``request_problems``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 from turnout.plugin_api import Priority, Verdict
 
 if TYPE_CHECKING:
-    from turnout.plugin_api import ResolvedModel, RuntimeFlags
+    from turnout.plugin_api import LLMRequest, ResolvedModel, RuntimeFlags
 
 __all__ = ["RUNTIME", "check_support"]
 
@@ -29,9 +31,13 @@ NOT_OPENAI_PACKAGE = "provider package is not OpenAI"
 OAUTH = "OAuth auth is not supported"
 
 
-def check_support(model: ResolvedModel, flags: RuntimeFlags) -> Verdict:
+def check_support(model: ResolvedModel, flags: RuntimeFlags, request: LLMRequest | None = None) -> Verdict:
     """The verdict for ``native-openai``: supported at native priority, or the first reason not."""
     reason = _decline_reason(model, flags)
+    if reason is None and request is not None:
+        from turnout_native_openai.lowering import request_problems
+
+        reason = "; ".join(request_problems(request, model)) or None
     if reason is not None:
         return Verdict(RUNTIME, False, reason=reason)
     return Verdict(RUNTIME, True, priority=Priority.NATIVE)

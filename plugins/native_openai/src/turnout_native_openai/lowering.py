@@ -1,16 +1,18 @@
 """``LLMRequest`` → ``POST {base}/responses`` (``stream: true``), the OpenAI Responses body.
 
-Body keys, in order: ``model``, ``input``, ``tools``, ``tool_choice``, ``store``,
-``service_tier``, ``prompt_cache_key``, ``include``, ``reasoning``, ``text``,
-``max_output_tokens``, ``temperature``, ``top_p``, ``stream``; unset ones are left out.
+Body keys, in order: ``model``, ``input``, ``instructions``, ``tools``, ``tool_choice``,
+``store``, ``service_tier``, ``prompt_cache_key``, ``include``, ``reasoning``, ``text``,
+``max_output_tokens``, ``temperature``, ``top_p``, the other options, ``stream``; unset ones
+are left out. ``request.http.body`` is deep-merged last.
 
-OpenAI options come from the model's configured options with ``provider_options["openai"]``
-over them, under the reference's names (``store``, ``serviceTier``, ``promptCacheKey``,
-``reasoningEffort``, ``reasoningSummary``, ``textVerbosity``, ``include``,
-``includeEncryptedReasoning``; the snake_case spellings work too).
+OpenAI options (``provider_options["openai"]``, the reference's names) and the reference's
+defaults (``store: false``, gpt-5 reasoning and verbosity, ``prompt_cache_key`` from
+``metadata["session_id"]``) are in ``turnout.plugin_api`` (``resolve_openai_options`` …). Structured output
+(``request.response_format``) becomes ``text.format``.
 
-Input the Responses API cannot take (a non-image file, stop sequences, …) raises
-``UnsupportedRequestError`` before anything is sent, so the core can fall back.
+Input the Responses API cannot take (stop sequences, an unknown option or value …) is refused
+by ``request_problems``: the gate declines with those reasons at selection, and lowering raises
+``UnsupportedRequestError`` with them, before anything is sent.
 """
 
 from __future__ import annotations
@@ -18,52 +20,86 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from turnout.errors import UnsupportedRequestError
 from turnout.plugin_api import (
+    RESPONSES_UNSUPPORTED_GENERATION,
     LLMRequest,
     MediaPart,
     Message,
     NamedToolChoice,
     ReasoningPart,
+    ResponseFormat,
     TextPart,
     ToolCallPart,
     ToolResultPart,
     WireRequest,
+    openai_body_fields,
+    openai_option_problems,
+    resolve_openai_options,
 )
 
 if TYPE_CHECKING:
     from turnout.plugin_api import ResolvedModel, Tool
 
-__all__ = ["DEFAULT_BASE_URL", "lower_request", "responses_tools"]
+__all__ = ["DEFAULT_BASE_URL", "lower_request", "request_problems", "responses_tools", "text_format"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 """Where requests go when the model has no base URL."""
 
-_EFFORTS = frozenset({"none", "minimal", "low", "medium", "high", "xhigh"})
-_SUMMARIES = frozenset({"auto", "concise", "detailed"})
-_VERBOSITIES = frozenset({"low", "medium", "high"})
-_SERVICE_TIERS = frozenset({"auto", "default", "flex", "priority", "scale"})
-_ENCRYPTED_REASONING = "reasoning.encrypted_content"
-_OPTION_NAMES = {
-    "store": "store",
-    "service_tier": "serviceTier",
-    "prompt_cache_key": "promptCacheKey",
-    "reasoning_effort": "reasoningEffort",
-    "reasoning_summary": "reasoningSummary",
-    "text_verbosity": "textVerbosity",
-    "include_encrypted_reasoning": "includeEncryptedReasoning",
-}
+_KEY_ORDER = (
+    "model",
+    "input",
+    "instructions",
+    "tools",
+    "tool_choice",
+    "store",
+    "service_tier",
+    "prompt_cache_key",
+    "include",
+    "reasoning",
+    "text",
+    "max_output_tokens",
+    "temperature",
+    "top_p",
+    "parallel_tool_calls",
+    "max_tool_calls",
+    "user",
+    "safety_identifier",
+    "metadata",
+    "previous_response_id",
+    "conversation",
+    "truncation",
+    "background",
+    "top_logprobs",
+    "prompt",
+    "prompt_cache_retention",
+    "stream",
+)
+
+
+def request_problems(request: LLMRequest, model: ResolvedModel) -> list[str]:
+    """Why the Responses API cannot take ``request`` as asked (each reason names the option), or ``[]``."""
+    problems = openai_option_problems(request, model)
+    for name in RESPONSES_UNSUPPORTED_GENERATION:
+        if getattr(request.generation, name) is not None:
+            problems.append(f"OpenAI Responses does not support generation.{name}")
+    for message in request.messages:
+        if message.role == "assistant" and any(isinstance(part, MediaPart) for part in message.content):
+            problems.append("OpenAI Responses cannot take media parts in assistant messages")
+            break
+    return problems
 
 
 def lower_request(request: LLMRequest, model: ResolvedModel, tools: Sequence[Tool]) -> WireRequest:
     """The ``WireRequest`` for one Responses call (auth header included)."""
     if model.api_key is None:
         raise UnsupportedRequestError(model.missing_key_message())
-    options = _openai_options(model.options, request.provider_options.get("openai") or {})
+    if problems := request_problems(request, model):
+        raise UnsupportedRequestError("; ".join(problems))
+    options = resolve_openai_options(request, model)
     store = options.get("store")
-    if store is not None and not isinstance(store, bool):
-        raise UnsupportedRequestError(f"OpenAI option store must be true or false, got {store!r}")
 
     body: dict[str, Any] = {"model": model.api_id, "input": _input(request, store=store)}
     if tools:
@@ -73,24 +109,11 @@ def lower_request(request: LLMRequest, model: ResolvedModel, tools: Sequence[Too
         body["tool_choice"] = (
             {"type": "function", "name": choice.name} if isinstance(choice, NamedToolChoice) else choice
         )
-    if store is not None:
-        body["store"] = store
-    if (tier := _choice(options, "serviceTier", _SERVICE_TIERS)) is not None:
-        body["service_tier"] = tier
-    if isinstance(key := options.get("promptCacheKey"), str):
-        body["prompt_cache_key"] = key
-    if include := _include(options):
-        body["include"] = include
-    effort = _choice(options, "reasoningEffort", _EFFORTS)
-    summary = _choice(options, "reasoningSummary", _SUMMARIES)
-    if effort is not None or summary is not None:
-        body["reasoning"] = {key: value for key, value in (("effort", effort), ("summary", summary)) if value}
-    if (verbosity := _choice(options, "textVerbosity", _VERBOSITIES)) is not None:
-        body["text"] = {"verbosity": verbosity}
+    body.update(openai_body_fields(options))
+    if request.response_format is not None:
+        strict = options.get("strictJsonSchema", request.response_format.strict)
+        body["text"] = {**body.get("text", {}), "format": text_format(request.response_format, strict=strict)}
     generation = request.generation
-    for name in ("stop", "seed", "frequency_penalty", "presence_penalty"):
-        if getattr(generation, name) is not None:
-            raise UnsupportedRequestError(f"OpenAI Responses does not support generation.{name}")
     if generation.max_tokens is not None:
         body["max_output_tokens"] = generation.max_tokens
     if generation.temperature is not None:
@@ -98,15 +121,47 @@ def lower_request(request: LLMRequest, model: ResolvedModel, tools: Sequence[Too
     if generation.top_p is not None:
         body["top_p"] = generation.top_p
     body["stream"] = True
+    body = request.http.apply_body({key: body[key] for key in _KEY_ORDER if key in body})
 
     base = (model.base_url or DEFAULT_BASE_URL).rstrip("/")
+    query = f"?{urlencode(request.http.query)}" if request.http.query else ""
     headers = {
+        **model.headers,
         "authorization": f"Bearer {model.api_key.get_secret_value()}",
         "content-type": "application/json",
-        **model.headers,
-        **request.headers,
     }
-    return WireRequest(url=f"{base}/responses", headers=headers, json=body)
+    return WireRequest(url=f"{base}/responses{query}", headers=headers, json=body, timeout=request.http.timeout)
+
+
+def text_format(response_format: ResponseFormat, *, strict: bool) -> dict[str, Any]:
+    """``text.format`` for structured output: ``json_object``, or a (strict) ``json_schema``."""
+    if response_format.type == "json":
+        return {"type": "json_object"}
+    schema = response_format.json_schema or {}
+    result: dict[str, Any] = {
+        "type": "json_schema",
+        "name": response_format.name,
+        "schema": strict_schema(schema) if strict else schema,
+    }
+    if response_format.description:
+        result["description"] = response_format.description
+    result["strict"] = strict
+    return result
+
+
+def strict_schema(schema: Any) -> Any:
+    """``schema`` as strict mode wants it: every object closed and every property required."""
+    if isinstance(schema, list):
+        return [strict_schema(item) for item in schema]
+    if not isinstance(schema, Mapping):
+        return schema
+    result = {key: strict_schema(value) for key, value in schema.items()}
+    if result.get("type") == "object" or "properties" in result:
+        properties = result.get("properties") or {}
+        if properties:
+            result["required"] = list(properties)
+        result.setdefault("additionalProperties", False)
+    return result
 
 
 def responses_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:
@@ -123,37 +178,6 @@ def responses_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:
     ]
 
 
-def _openai_options(configured: Mapping[str, Any], requested: Mapping[str, Any]) -> dict[str, Any]:
-    """Configured options with the request's over them, snake_case names normalised."""
-    merged: dict[str, Any] = {}
-    for source in (configured, requested):
-        for key, value in source.items():
-            merged[_OPTION_NAMES.get(key, key)] = value
-    return merged
-
-
-def _choice(options: Mapping[str, Any], name: str, allowed: frozenset[str]) -> str | None:
-    value = options.get(name)
-    if value is None:
-        return None
-    if value not in allowed:
-        shown = ", ".join(sorted(allowed))
-        raise UnsupportedRequestError(f"OpenAI Responses does not support {name} {value!r} (expected one of {shown})")
-    return str(value)
-
-
-def _include(options: Mapping[str, Any]) -> list[str]:
-    include = options.get("include")
-    if include is not None and (
-        not isinstance(include, list | tuple) or not all(isinstance(item, str) for item in include)
-    ):
-        raise UnsupportedRequestError(f"OpenAI option include must be a list of strings, got {include!r}")
-    values: list[str] = list(include or ())
-    if options.get("includeEncryptedReasoning") is True and _ENCRYPTED_REASONING not in values:
-        values.append(_ENCRYPTED_REASONING)
-    return values
-
-
 # -- input items ------------------------------------------------------------------------------
 
 
@@ -163,7 +187,8 @@ def _input(request: LLMRequest, *, store: bool | None) -> list[dict[str, Any]]:
         items.append({"role": "system", "content": "\n".join(request.system)})
     for message in request.messages:
         if message.role == "user":
-            items.append({"role": "user", "content": [_user_content(part) for part in message.content]})
+            content = [_user_content(part, index) for index, part in enumerate(message.content)]
+            items.append({"role": "user", "content": content})
         elif message.role == "assistant":
             items.extend(_assistant_items(message, store=store))
         else:
@@ -171,15 +196,15 @@ def _input(request: LLMRequest, *, store: bool | None) -> list[dict[str, Any]]:
     return items
 
 
-def _user_content(part: Any) -> dict[str, Any]:
+def _user_content(part: Any, index: int) -> dict[str, Any]:
     if isinstance(part, TextPart):
         return {"type": "input_text", "text": part.text}
     if isinstance(part, MediaPart):
-        if not part.media_type.startswith("image/"):
-            raise UnsupportedRequestError(
-                f"the native OpenAI runtime sends only images as media, not {part.media_type}"
-            )
-        return {"type": "input_image", "image_url": part.data_url()}
+        if part.media_type.startswith("image/"):
+            return {"type": "input_image", "image_url": part.data_url()}
+        extension = part.media_type.rpartition("/")[2] or "bin"
+        filename = part.filename or f"part-{index}.{extension}"
+        return {"type": "input_file", "filename": filename, "file_data": part.data_url()}
     raise UnsupportedRequestError(f"user messages cannot hold {part.type} parts")
 
 
@@ -187,6 +212,7 @@ def _assistant_items(message: Message, *, store: bool | None) -> list[dict[str, 
     items: list[dict[str, Any]] = []
     texts: list[dict[str, Any]] = []
     reasoning: dict[str, Any] | None = None  # the reasoning item being built (merges summary parts)
+    referenced: set[str] = set()
 
     def flush_text() -> None:
         if texts:
@@ -206,6 +232,11 @@ def _assistant_items(message: Message, *, store: bool | None) -> list[dict[str, 
             if not isinstance(item_id, str):
                 continue  # reasoning from another provider or runtime: nothing to send back
             encrypted = part.encrypted or openai.get("reasoningEncryptedContent")
+            if store is True:  # stored at OpenAI: refer to the item, once
+                if item_id not in referenced:
+                    referenced.add(item_id)
+                    items.append({"type": "item_reference", "id": item_id})
+                continue
             if reasoning is None or reasoning["id"] != item_id:
                 reasoning = {"type": "reasoning", "id": item_id, "summary": []}
                 items.append(reasoning)

@@ -29,9 +29,10 @@ turnout_manifest = Manifest(hooks_version=HOOKS_VERSION, runtimes=(RUNTIME,))
 
 
 @hookimpl
-def turnout_check_support(model: ResolvedModel, flags: RuntimeFlags) -> Verdict:
-    """Offer ``native-openai`` for OpenAI-package models with an API key, when the flag is on."""
-    return check_support(model, flags)
+def turnout_check_support(request: LLMRequest, model: ResolvedModel, flags: RuntimeFlags) -> Verdict:
+    """Offer ``native-openai`` for OpenAI-package models with an API key, when the flag is on
+    and the request asks for nothing the Responses API cannot do."""
+    return check_support(model, flags, request)
 
 
 @hookimpl

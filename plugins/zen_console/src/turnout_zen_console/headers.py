@@ -1,17 +1,38 @@
-"""The console credentials a request carries, and the only hosts that may receive them."""
+"""What a Zen request carries: the ``x-opencode-*`` session headers, and the console credentials
+(only toward the hosts that may receive them)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection
 
-from turnout.plugin_api import ResolvedModel
+from turnout.plugin_api import LLMRequest, ResolvedModel
 
 from turnout_zen_console.server import origin
 
-__all__ = ["console_headers"]
+__all__ = ["console_headers", "opencode_headers"]
 
 logger = logging.getLogger("turnout.zen_console")
+
+
+_OPENCODE_HEADERS = (
+    ("x-opencode-project", "project_id"),
+    ("x-opencode-session", "session_id"),
+    ("x-opencode-request", "request_id"),
+    ("x-opencode-client", "client"),
+)
+
+
+def opencode_headers(request: LLMRequest, model: ResolvedModel) -> dict[str, str]:
+    """The reference's ``x-opencode-*`` headers for providers whose id starts with ``opencode``.
+
+    From ``request.metadata``: ``project_id``, ``session_id``, ``request_id`` (the user message id)
+    and ``client`` (default ``cli``); missing values are left out.
+    """
+    if not model.provider.startswith("opencode"):
+        return {}
+    values = {"client": "cli", **request.metadata}
+    return {header: value for header, key in _OPENCODE_HEADERS if isinstance(value := values.get(key), str) and value}
 
 
 def console_headers(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from turnout.plugin_api import HOOKS_VERSION, Manifest, hookimpl
 
 if TYPE_CHECKING:
-    from turnout.plugin_api import CLI, Config, ResolvedModel, WireRequest
+    from turnout.plugin_api import CLI, Config, LLMRequest, ResolvedModel, WireRequest
 
     from turnout_zen_console.session import ConsoleSession
 
@@ -32,11 +32,15 @@ def turnout_configure(config: Config) -> None:
 
 
 @hookimpl
-def turnout_inject_headers(model: ResolvedModel, wire: WireRequest) -> dict[str, str] | None:
-    """Bearer token and ``x-org-id`` for console-managed models sent to a console host."""
-    if _session is None or not model.console_managed:
-        return None
-    return _session.headers(model, wire.url)
+def turnout_inject_headers(request: LLMRequest, model: ResolvedModel, wire: WireRequest) -> dict[str, str] | None:
+    """``x-opencode-*`` session headers for Zen; bearer token and ``x-org-id`` for console-managed
+    models sent to a console host."""
+    from turnout_zen_console.headers import opencode_headers
+
+    headers = opencode_headers(request, model)
+    if _session is not None and model.console_managed:
+        headers.update(_session.headers(model, wire.url) or {})
+    return headers or None
 
 
 @hookimpl
