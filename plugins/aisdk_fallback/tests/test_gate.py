@@ -10,7 +10,6 @@ from turnout.config import Config
 from turnout.selection import Priority
 from turnout_aisdk_fallback import gate, plugin
 
-
 REQUEST = turnout.LLMRequest(model="p/m", messages=[turnout.user("hi")])
 
 
