@@ -18,6 +18,7 @@ from turnout.plugin_api import LLMRequest, Priority, ResolvedModel, Verdict, ope
 from turnout_aisdk_fallback.packages import ROUTES, UNSERVED, Route, route_for
 
 __all__ = [
+    "NO_EXTRA_HEADERS",
     "OPTION_ALIASES",
     "RUNTIME",
     "SETTING_PREFIXES",
@@ -46,6 +47,9 @@ _NATIVE_OUTPUT = frozenset({"openai-responses", "openai-chat", "openrouter", "go
 
 _EXTRA_BODY = frozenset({"openai-responses", "openai-chat", "openrouter", "anthropic", "azure"})
 """Routes whose pydantic-ai model sends an extra body."""
+
+NO_EXTRA_HEADERS = frozenset({"mistral"})
+"""Routes whose pydantic-ai model sends no extra headers (caller headers are refused there)."""
 
 OPTION_ALIASES = {
     "reasoning_effort": "openai_reasoning_effort",
@@ -88,6 +92,8 @@ def request_problems(request: LLMRequest, model: ResolvedModel, route: Route) ->
             problems.append(f"{where} has no native structured output for response_format (a JSON schema)")
     if request.http.body and route.api not in _EXTRA_BODY:
         problems.append(f"{where} cannot send http.body")
+    if route.api in NO_EXTRA_HEADERS and (request.headers or request.http.headers):
+        problems.append(f"{where} cannot send request headers")
     if request.http.query:
         problems.append(f"{where} cannot send http.query (pydantic-ai has no per-request query parameters)")
     return problems

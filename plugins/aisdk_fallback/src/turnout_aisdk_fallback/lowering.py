@@ -56,12 +56,12 @@ _AUTH_HEADERS = {
     "openai-responses": "authorization",
     "openai-chat": "authorization",
     "openrouter": "authorization",
-    "mistral": "authorization",
     "anthropic": "x-api-key",
     "google": "x-goog-api-key",
     "azure": "api-key",
 }
-"""The header each route's SDK sends the API key in (``authorization`` as a bearer token)."""
+"""The header each route's SDK sends the API key in (``authorization`` as a bearer token); routes
+not listed (Mistral, Vertex AI) take no extra headers from pydantic-ai and keep their SDK's auth."""
 
 _NATIVE_SETTINGS = {
     "reasoning": (("effort", "openai_reasoning_effort"), ("summary", "openai_reasoning_summary")),
@@ -96,10 +96,11 @@ def lower_request(request: LLMRequest, model: ResolvedModel, route: Route, tools
     )
     headers = dict(model.headers)
     name = _AUTH_HEADERS.get(route.api)
-    if model.api_key is not None and name is not None:  # the route's auth: a caller's header cannot replace it
-        secret = model.api_key.get_secret_value()
-        headers[name] = f"Bearer {secret}" if name == "authorization" else secret
-    headers["content-type"] = "application/json"  # every route's SDK sends JSON; a caller's cannot replace it
+    if name is not None:  # the route's auth and content type: a caller's header cannot replace them
+        if model.api_key is not None:
+            secret = model.api_key.get_secret_value()
+            headers[name] = f"Bearer {secret}" if name == "authorization" else secret
+        headers["content-type"] = "application/json"
     url = model.base_url or route.default_url or ""
     return WireRequest(url=url, headers=headers, payload=lowered, timeout=request.http.timeout)
 

@@ -49,6 +49,7 @@ from turnout.plugin_api import (
 
 from turnout_aisdk_fallback import metadata
 from turnout_aisdk_fallback.errors import in_stream_error, map_exception
+from turnout_aisdk_fallback.gate import NO_EXTRA_HEADERS
 from turnout_aisdk_fallback.lowering import Lowered
 from turnout_aisdk_fallback.models import build_model
 
@@ -92,7 +93,7 @@ async def open_stream(wire: WireRequest, model: ResolvedModel, http: HTTPClient)
         raise TypeError(f"aisdk-fallback expects a payload it lowered, got {type(lowered).__name__}")
     pai_model = build_model(model, lowered.route, http.client)
     settings = dict(lowered.settings)
-    if wire.headers:
+    if wire.headers and lowered.route.api not in NO_EXTRA_HEADERS:  # the gate refuses caller headers there
         settings["extra_headers"] = dict(wire.headers)
     secrets = [model.api_key.get_secret_value()] if model.api_key is not None else []
     secrets += secrets_in_headers(wire.headers)
