@@ -95,7 +95,8 @@ def test_errors_are_one_line_on_stderr_with_exit_code_1(capsys) -> None:  # type
     assert err.startswith("error: ") and "unknown provider 'nosuchprovider'" in err and "Traceback" not in err
 
 
-def test_models_json_lists_builtin_providers(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_models_json_lists_builtin_providers(config_for, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("OPENCODE_API_KEY", "fixture-zen-key")  # logged out without a key, Zen serves only free models
     assert main(["models", "--json"]) == 0
     providers = {row["provider"]: row for row in json.loads(capsys.readouterr().out)}
     assert providers["openai"]["package"] == "@ai-sdk/openai"
