@@ -108,7 +108,7 @@ def test_a_bad_default_model_names_where_it_came_from(
 def test_usage_error_with_json_also_ends_stdout_with_an_error_object(
     clean_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run_cli(["run", "--json", "-m", "gpt-4o", "hi"], capsys)
+    code, out, _ = run_cli(["run", "--json", "-m", "gpt-4o", "hi"], capsys)
     assert code == 2
     (line,) = out.splitlines()
     error = json.loads(line)
@@ -190,7 +190,8 @@ def test_no_runtime_with_json_prints_only_the_error_line(clean_env: Path, capsys
     assert code == 1
     (line,) = out.splitlines()
     error = json.loads(line)["error"]
-    assert error["type"] == "UnsupportedRequestError" and "no runtime can handle openai/gpt-4.1-mini" in error["message"]
+    assert error["type"] == "UnsupportedRequestError"
+    assert "no runtime can handle openai/gpt-4.1-mini" in error["message"]
     assert "Traceback" not in err and err.startswith("error: no runtime can handle")
 
 
