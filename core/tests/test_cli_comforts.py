@@ -18,8 +18,8 @@ from turnout.cli.render import DIM, EventPrinter, Spinner
 from turnout.events import ReasoningDelta, TextDelta
 
 from core.tests.test_cli import demo_bodies
-from core.tests.test_cli_first_contact import MODEL, clean_env, run_cli, write_config  # noqa: F401 (fixture)
 from testsupport import recorded_path
+from testsupport.cli import MODEL, run_cli, write_config
 from testsupport.loopback import serve, serve_sse
 
 

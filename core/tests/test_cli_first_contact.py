@@ -15,40 +15,8 @@ from turnout.cli import main
 from turnout.commands import UsageError
 
 from core.tests.test_cli import demo_bodies
+from testsupport.cli import MODEL, run_cli, write_config
 from testsupport.loopback import serve, serve_sse
-
-MODEL = "openai/gpt-4.1-mini"
-
-
-@pytest.fixture
-def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No turnout variables from the outside, a fresh data dir, no config file in the cwd."""
-    for name in (
-        "TURNOUT_EXPERIMENTAL_NATIVE_LLM",
-        "TURNOUT_EXPERIMENTAL",
-        "TURNOUT_PLUGINS",
-        "TURNOUT_CONFIG",
-        "TURNOUT_MODEL",
-        "OPENAI_API_KEY",
-        "NO_COLOR",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TURNOUT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def write_config(directory: Path, base_url: str, key: str = "test-key-1234") -> str:
-    path = directory / "turnout.toml"
-    path.write_text(f'[provider.openai]\noptions = {{ apiKey = "{key}", baseURL = "{base_url}/v1" }}\n')
-    return str(path)
-
-
-def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def assert_one_clean_error(err: str, *needles: str) -> None:
