@@ -6,30 +6,40 @@ and an exit code — 0 ok, 1 error, 2 usage error, 130 interrupted (Ctrl-C at an
 when stdout was closed early (``turnout … | head``, silent). With ``--json`` a failure also
 prints one last stdout line, ``{"type": "error", "error": {"type", "message", "exit_code"}}``.
 
-This module imports only the standard library and the leaf ``turnout.commands`` at import
-time, so Ctrl-C during start-up is handled like any other.
+This module imports nothing but ``os`` and ``sys`` (already loaded by the interpreter) until
+``main`` runs, so Ctrl-C during start-up is met inside ``main`` and handled like any other.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
-import traceback
-from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from turnout.commands import CLI, UsageError
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+
+    from turnout.commands import CLI
 
 __all__ = ["CLI", "main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
 
+def __getattr__(name: str) -> Any:
+    if name == "CLI":  # re-exported lazily (see the module docstring)
+        from turnout.commands import CLI
+
+        return CLI
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def build_cli() -> CLI:
     """The CLI with the core commands and every installed plugin's commands."""
     from turnout import __version__
     from turnout.cli import demo, inspect, logs, models, replay, run
+    from turnout.commands import CLI
     from turnout.plugins import PluginSet, allowed_from_env
 
     cli = CLI()
@@ -60,9 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
-    except UsageError as exc:
-        return _fail(str(exc), "UsageError", EXIT_USAGE, args, argv)
     except Exception as exc:
+        from turnout.commands import UsageError
+
+        if isinstance(exc, UsageError):
+            return _fail(str(exc), "UsageError", EXIT_USAGE, args, argv)
+        import traceback
+
         from turnout.cli.errors import describe
 
         if verbose:
@@ -88,6 +102,8 @@ def _verbosity(argv: list[str]) -> int:
 
 def _fail(message: str, kind: str, code: int, args: argparse.Namespace | None, argv: list[str]) -> int:
     """Print the error line (and the ``--json`` error object unless a terminal line was printed)."""
+    import json
+
     try:
         print(f"error: {message}", file=sys.stderr)
         wants_json = getattr(args, "json", False) if args is not None else "--json" in argv
