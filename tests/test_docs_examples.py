@@ -3,16 +3,19 @@
 The first word of a block's info string says what it is, an optional second word how it is used;
 a block that fits none of these fails (nothing escapes silently):
 
-| info string | what the test does |
-|---|---|
-| ``python`` | executes it (cwd: a scratch directory; env: a loopback OpenAI-compatible server in ``$TURNOUT_CONFIG``, a data dir); a module-level ``turnout_manifest`` is also registered as a plugin, so the contract is checked |
-| ``python fragment`` | compiles it: a piece of a larger file (a pytest fixture, a test using the reader's own helpers) |
-| ``toml`` | a turnout configuration: validated, and every model it lists resolves, with the package it names |
-| ``toml pyproject`` | packaging metadata: parsed; it declares a ``turnout`` entry point |
-| ``json`` / ``jsonl`` | parsed (``jsonl excerpt``: ``...`` lines allowed) |
-| ``sh`` / ``console`` | each ``turnout …`` command (optionally fed by ``echo TEXT |``) runs in-process against the loopback server and exits 0 |
-| ``sh setup`` / ``console setup`` | installs or runs other tools (pip, uv, pytest): shown, not run |
-| ``text`` | output or an error message, for reading |
+- ``python``: executed (cwd: a scratch directory; ``$TURNOUT_CONFIG`` points OpenAI at a loopback
+  server answering with the demo's sample exchanges); a module-level ``turnout_manifest`` is also
+  registered as a plugin, so the contract is checked.
+- ``python fragment``: compiled: a piece of a larger file (a pytest fixture, a test using the
+  reader's own helpers).
+- ``toml``: a turnout configuration: validated, and every model it lists resolves, with the
+  package it names.
+- ``toml pyproject``: packaging metadata: parsed; it declares a ``turnout`` entry point.
+- ``json`` / ``jsonl``: parsed (``jsonl excerpt``: ``...`` lines allowed).
+- ``sh`` / ``console``: each ``turnout …`` line (optionally fed by ``echo TEXT |``) runs
+  in-process against the loopback server and must exit 0.
+- ``sh setup`` / ``console setup``: installs or runs other tools (pip, uv, pytest): shown, not run.
+- ``text``: output or an error message, for reading.
 """
 
 from __future__ import annotations
@@ -79,7 +82,7 @@ def blocks() -> list[Block]:
         for match in FENCE.finditer(text):
             words = match["info"].split()
             line = text.count("\n", 0, match.start()) + 1
-            language, usage = (words + ["", ""])[:2]
+            language, usage = [*words, "", ""][:2]
             found.append(Block(path, line, language, usage, match["body"]))
     return found
 
@@ -170,7 +173,7 @@ def run_commands(block: Block, capsys: pytest.CaptureFixture[str], monkeypatch: 
         assert words[0] == "turnout", f"{block.id}: {command!r} is not a turnout command; mark the block 'setup'"
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
         code = main(words[1:])
-        out, err = capsys.readouterr()
+        _, err = capsys.readouterr()
         assert code == 0, f"{block.id}: {command!r} exited {code}: {err}"
         assert "Traceback" not in err
 
