@@ -125,7 +125,7 @@ class Loopback(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def docs_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A scratch cwd, a loopback server as OpenAI in $TURNOUT_CONFIG, and a recorded cassette."""
+    """A scratch cwd and a loopback server as OpenAI in $TURNOUT_CONFIG."""
     for name in ("TURNOUT_EXPERIMENTAL_NATIVE_LLM", "TURNOUT_EXPERIMENTAL", "TURNOUT_PLUGINS", "TURNOUT_MODEL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TURNOUT_DATA_DIR", str(tmp_path / "data"))
@@ -136,9 +136,13 @@ def docs_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         config.write_text(f'[provider.openai]\noptions = {{ baseURL = "{origin}/v1" }}\n')
         monkeypatch.setenv("TURNOUT_CONFIG", str(config))
         monkeypatch.setenv("DOCS_LOOPBACK", origin)
-        cassette = tmp_path / "tests" / "cassettes" / "test_hello.json"
-        assert main(["run", "--no-log", "--record", str(cassette), "-m", MODEL, "hi"]) == 0
         yield tmp_path
+
+
+def record_cassettes_named_in(block: Block) -> None:
+    """Record, through the loopback server, each ``tests/cassettes/*.json`` the block loads."""
+    for name in re.findall(r"tests/cassettes/[\w-]+\.json", block.code):
+        assert main(["run", "--no-log", "--record", name, "-m", MODEL, "hi"]) == 0
 
 
 def run_python(block: Block) -> None:
@@ -187,6 +191,8 @@ def test_doc_block(
     match kind:
         case ("python", ""):
             request.getfixturevalue("docs_env")
+            record_cassettes_named_in(block)
+            capsys.readouterr()
             run_python(block)
         case ("python", "fragment"):
             compile(block.code, block.id, "exec")
