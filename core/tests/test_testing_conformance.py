@@ -210,7 +210,7 @@ def test_a_runtime_without_http_passes_with_uses_http_false(project: pytest.Pyte
 
 def test_a_scenario_naming_a_missing_cassette_fails_and_names_it(project: pytest.Pytester) -> None:
     project.makepyfile(
-        test_conformance=SUITE.format(plugin="Echo").replace(
+        test_conformance=SUITE.format(plugin="Tiny").replace(
             'scenarios = {"hello": None}', 'scenarios = {"gone": None}'
         )
     )
