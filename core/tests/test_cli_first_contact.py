@@ -214,18 +214,18 @@ def test_an_unexpected_bug_is_one_line_and_asks_for_v(
     assert code == 1 and "Traceback" in err  # -v shows it
 
 
-def test_usage_error_class_is_what_plugin_handlers_raise(clean_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from turnout.commands import CLI
-
-    cli = CLI()
+def test_a_command_handler_raising_usage_error_exits_2(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import turnout.cli.inspect
 
     def handler(args: object) -> int:
-        raise UsageError("--org must name one of your orgs")
+        raise UsageError("--org must name one of your orgs")  # what a plugin's command would raise
 
-    cli.add_command("acme", help="acme", handler=handler)
-    args = cli.parser.parse_args(["acme"])
-    with pytest.raises(UsageError, match="--org"):
-        args.handler(args)
+    monkeypatch.setattr(turnout.cli.inspect, "_plugins", handler)
+    code, out, err = run_cli(["plugins"], capsys)
+    assert code == 2 and out == ""
+    assert_one_clean_error(err, "--org must name one of your orgs")
 
 
 # -- logs ------------------------------------------------------------------------------------------
