@@ -185,7 +185,7 @@ def stream_and_print(
         if spinner is not None:
             spinner.start()
         try:
-            async for event in runtime._stream(request, max_steps, used):
+            async for event in runtime._observed(request, max_steps, used):
                 if spinner is not None and not isinstance(event, StepStart):
                     spinner.stop()
                 outcome.events.append(event)
