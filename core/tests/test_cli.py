@@ -95,7 +95,8 @@ def test_errors_are_one_line_on_stderr_with_exit_code_1(capsys) -> None:  # type
     assert err.startswith("error: ") and "unknown provider 'nosuchprovider'" in err and "Traceback" not in err
 
 
-def test_models_json_lists_builtin_providers(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_models_json_lists_builtin_providers(config_for, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("OPENCODE_API_KEY", "fixture-zen-key")  # logged out without a key, Zen serves only free models
     assert main(["models", "--json"]) == 0
     providers = {row["provider"]: row for row in json.loads(capsys.readouterr().out)}
     assert providers["openai"]["package"] == "@ai-sdk/openai"
@@ -140,21 +141,21 @@ def test_run_schema_that_is_not_json_is_a_usage_error(config_for, capsys) -> Non
 
 
 @pytest.mark.parametrize(
-    ("option", "named"),
+    ("key", "value", "named"),
     [
-        ("openai.reasoningEffort=max", "providerOptions.openai.reasoningEffort 'max'"),
-        ("openai.serviceTier=turbo", "providerOptions.openai.serviceTier 'turbo'"),
-        ("openai.noSuchOption=1", "providerOptions.openai.noSuchOption"),
-        ("openai.store=yes", "providerOptions.openai.store 'yes'"),
+        ("reasoningEffort", "max", "providerOptions.openai.reasoningEffort 'max'"),
+        ("serviceTier", "turbo", "providerOptions.openai.serviceTier 'turbo'"),
+        ("noSuchOption", "1", "providerOptions.openai.noSuchOption"),
+        ("store", "yes", "providerOptions.openai.store 'yes'"),
     ],
 )
-def test_explain_names_every_option_a_runtime_declines(config_for, capsys, option: str, named: str) -> None:  # type: ignore[no-untyped-def]
+def test_explain_names_every_option_a_runtime_declines(config_for, capsys, key: str, value: str, named: str) -> None:  # type: ignore[no-untyped-def]
     config = config_for("http://127.0.0.1:9")
-    code = main(["explain", "--config", config, "-m", "openai/gpt-4o", "--native", "--option", option, "--json"])
+    code = main(["explain", "--config", config, "-m", "openai/gpt-4o", "--native", "-o", key, value, "--json"])
     assert code == 1  # no runtime can take it
     verdicts = {v["runtime"]: v for v in json.loads(capsys.readouterr().out)["verdicts"]}
     for runtime_id in ("native-openai", "aisdk-fallback"):
         assert not verdicts[runtime_id]["supported"]
         assert named in verdicts[runtime_id]["reason"]
-    main(["explain", "--config", config, "-m", "openai/gpt-4o", "--native", "--option", option])
+    main(["explain", "--config", config, "-m", "openai/gpt-4o", "--native", "-o", key, value])
     assert capsys.readouterr().out.count(named) == 2  # the text output names it for both runtimes

@@ -50,6 +50,19 @@ class Tiny:
         yield turnout.StepFinish(reason="stop")
 
 
+class Echo(Tiny):
+    """Sends no HTTP: echoes the prompt, word by word, in process."""
+
+    @turnout.hookimpl
+    def turnout_lower_request(self, request, model):
+        return turnout.WireRequest(url="echo://local", json={"text": request.messages[-1].content[0].text})
+
+    async def events(self, wire, http):
+        for word in wire.json_body["text"].split():
+            yield turnout.TextDelta(id="t", text=word)
+        yield turnout.StepFinish(reason="stop")
+
+
 class Abstains(Tiny):
     """Never says why it does not handle other providers."""
 
@@ -183,3 +196,24 @@ def test_a_suite_without_scenarios_or_declined_cases_says_what_to_set(project: p
     result.assert_outcomes(passed=2, failed=3)
     result.stdout.fnmatch_lines(["*set declined to at least one DeclinedCase*"])
     result.stdout.fnmatch_lines(["*set scenarios to at least one recorded cassette*"])
+
+
+def test_a_runtime_without_http_passes_with_uses_http_false(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_conformance=SUITE.format(plugin="Echo").replace(
+            'scenarios = {"hello": None}', 'scenarios = {"in-process": None}\n    uses_http = False'
+        )
+    )
+    result = project.runpytest(*INNER_ARGS, "-v")
+    result.assert_outcomes(passed=5)
+
+
+def test_a_scenario_naming_a_missing_cassette_fails_and_names_it(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_conformance=SUITE.format(plugin="Tiny").replace(
+            'scenarios = {"hello": None}', 'scenarios = {"gone": None}'
+        )
+    )
+    result = project.runpytest(*INNER_ARGS)
+    result.assert_outcomes(passed=3, failed=2)
+    result.stdout.fnmatch_lines(["*scenario 'gone' names a cassette that does not exist*gone.json*"])

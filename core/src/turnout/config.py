@@ -307,6 +307,8 @@ class Config(BaseModel):
 
     experimental_native_llm: bool | None = None
     """Turn the native runtime on (see ``RuntimeFlags``)."""
+    default_model: str | None = None
+    """The ``provider/model`` the CLI uses when ``-m`` is not given (see ``turnout models default``)."""
     provider: dict[str, ProviderConfig] = Field(default_factory=dict)
     """Providers by id."""
     source: str = Field(default="built-in defaults", exclude=True)

@@ -31,7 +31,7 @@ logger = logging.getLogger("turnout.config")
 TEMPLATE = re.compile(r"\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 """An ``{env:NAME}`` template; group 1 is the variable name."""
 
-TOP_KEYS = frozenset({"$schema", "experimental_native_llm", "provider"})
+TOP_KEYS = frozenset({"$schema", "default_model", "experimental_native_llm", "provider"})
 PROVIDER_KEYS = frozenset(
     {"name", "npm", "api", "auth", "options", "models", "console_managed", "id", "env", "whitelist", "blacklist"}
 )

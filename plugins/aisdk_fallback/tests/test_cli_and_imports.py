@@ -29,7 +29,7 @@ def _env(tmp_path: Path, port: int) -> dict[str, str]:
         encoding="utf-8",
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TURNOUT_", "ANTHROPIC_"))}
-    env.update(TURNOUT_CONFIG=str(config), TURNOUT_PLUGINS="aisdk_fallback")
+    env.update(TURNOUT_CONFIG=str(config), TURNOUT_PLUGINS="aisdk_fallback", TURNOUT_DATA_DIR=str(tmp_path / "data"))
     return env
 
 

@@ -336,3 +336,23 @@ def test_long_lived_runtime_refreshes_the_token_in_header_injection(
     sent = [r.headers["authorization"] for r in console.state.paths(f"/proxy/connections/{CONNECTION}/v1/responses")]
     assert sent == [f"Bearer {first}", f"Bearer {second}"]
     assert os.environ["OPENCODE_CONSOLE_TOKEN"] == second
+
+
+def test_models_after_login_shows_the_remote_config_in_force(
+    logged_in: str, console: ConsoleServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["models", "--provider", "opencode", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["console_managed"] is True
+    assert row["base_url"] == f"{console.url}/proxy/connections/{CONNECTION}/v1"
+    assert f"{console.url}/api/config" in row["source"]
+    assert row["models"]["gpt-5.2-codex"]["package"] == "@ai-sdk/openai"
+    assert row["api_key"]["configured"] is True
+    assert_no_secret(console.state, [json.dumps(row)])
+
+
+def test_whoami_json_when_logged_out_is_still_json(isolated: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["whoami", "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out) == []
+    assert "Not logged in" in err

@@ -1,13 +1,13 @@
-"""``turnout explain``, ``turnout plugins`` and ``turnout models``: what is installed and why."""
+"""``turnout explain`` and ``turnout plugins``: what is installed, and which runtime a model gets and why."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+from turnout.cli.defaults import model_to_use
 from turnout.cli.render import print_json
-from turnout.cli.run import add_runtime_options, metadata_from_args, provider_options_from_args, runtime_from_args
-from turnout.config import load_config
+from turnout.cli.run import add_runtime_options, generation_options, metadata_from_args, runtime_from_args
 from turnout.plugins import PluginSet, allowed_from_env
 from turnout.request import LLMRequest, user
 from turnout.selection import Selection
@@ -16,7 +16,7 @@ __all__ = ["register", "selection_as_dict"]
 
 
 def register(cli: Any) -> None:
-    """Add ``explain``, ``plugins`` and ``models``."""
+    """Add ``explain`` and ``plugins``."""
     explain = cli.add_command(
         "explain", help="show which runtime would handle a model, and every verdict", handler=_explain
     )
@@ -26,9 +26,6 @@ def register(cli: Any) -> None:
         "plugins", help="list installed plugins, versions, hooks and load errors", handler=_plugins
     )
     plugins.add_argument("--json", action="store_true", help="print JSON")
-    models = cli.add_command("models", help="list configured providers and models", handler=_models)
-    models.add_argument("--json", action="store_true", help="print JSON")
-    models.add_argument("--provider", help="only this provider")
 
 
 def selection_as_dict(selection: Selection, flags_native: bool) -> dict[str, Any]:
@@ -55,11 +52,14 @@ def selection_as_dict(selection: Selection, flags_native: bool) -> dict[str, Any
 
 def _explain(args: argparse.Namespace) -> int:
     runtime = runtime_from_args(args)
+    args.model = model_to_use(args.model, runtime.config)
+    generation, provider_options = generation_options(args.option, None, args.model.partition("/")[0])
     request = LLMRequest(
         model=args.model,
         messages=[user("")],
+        generation=generation,
         metadata=metadata_from_args(args),
-        provider_options=provider_options_from_args(args),
+        provider_options=provider_options,
     )
     selection = runtime.select(request)
     data = selection_as_dict(selection, runtime.flags.native)
@@ -94,34 +94,4 @@ def _plugins(args: argparse.Namespace) -> int:
                 if info["runtimes"]:
                     print(f"  runtimes: {', '.join(info['runtimes'])}")
                 print(f"  hooks: {', '.join(info['hooks']) or 'none'}")
-    return 0
-
-
-def _models(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    rows: list[dict[str, Any]] = []
-    for provider_id, provider in sorted(config.provider.items()):
-        if args.provider and provider_id != args.provider:
-            continue
-        models: dict[str, dict[str, str | None]] = {
-            model_id: {"package": (m.provider.npm if m.provider else None) or provider.npm}
-            for model_id, m in sorted(provider.models.items())
-        }
-        rows.append(
-            {
-                "provider": provider_id,
-                "name": provider.name,
-                "package": provider.npm,
-                "base_url": provider.options.get("baseURL") or provider.api,
-                "models": models,
-            }
-        )
-    if args.json:
-        print_json(rows)
-    else:
-        for row in rows:
-            row_models: dict[str, dict[str, str | None]] = row["models"]
-            print(f"{row['provider']} — {row['name'] or ''} [{row['package']}] {row['base_url'] or ''}".rstrip())
-            for model_id, model in row_models.items():
-                print(f"  {row['provider']}/{model_id}  [{model['package']}]")
     return 0

@@ -8,6 +8,7 @@ error event inside a stream, is the caller's to report).
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Mapping
@@ -19,6 +20,8 @@ from turnout.http.errors import RETRYABLE_STATUSES, is_quota_exhausted, parse_er
 from turnout.http.headers import parse_retry_after, should_retry_header
 
 __all__ = ["RetryPolicy", "RetryTransport"]
+
+logger = logging.getLogger("turnout.http.retry")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +105,9 @@ class RetryTransport(httpx2.AsyncBaseTransport):
     and ``httpx2.ConnectError`` / ``ConnectTimeout`` (nothing was sent); the bodies of
     discarded responses are read and closed. The last response is returned as is, its body
     already read, for the client to turn into a typed error. Waits go through stamina, so
-    ``stamina.set_testing(True, attempts=...)`` makes them instant in tests, and stamina's
-    retry instrumentation (a ``stamina`` log record per scheduled retry) applies.
+    ``stamina.set_testing(True, attempts=...)`` makes them instant in tests. Each retry is
+    logged as a warning on ``turnout.http.retry`` with the attempt, the wait and the cause
+    (stamina's own ``stamina.retry_scheduled`` record carries none of them; the CLI hides it).
     """
 
     def __init__(self, inner: httpx2.AsyncBaseTransport, policy: RetryPolicy | None = None) -> None:
@@ -133,6 +137,17 @@ class RetryTransport(httpx2.AsyncBaseTransport):
             if delay is None:
                 return False
             retries += 1
+            cause = str(exc) if isinstance(exc, _RetryableResponse) else f"{type(exc).__name__}: {exc}"
+            logger.warning(
+                "retrying %s %s%s in %.2f s (attempt %d of %d) after %s",
+                request.method,
+                request.url.host,
+                request.url.path,
+                delay,
+                retries + 1,
+                policy.max_retries + 1,
+                cause,
+            )
             return delay
 
         try:

@@ -398,13 +398,13 @@ class Cassette:
                 yield f"{where}.body", body
 
 
-def load_cassette(path: str | os.PathLike[str]) -> Cassette:
+def load_cassette(path: str | os.PathLike[str], *, record_hint: str = _RECORD_HINT) -> Cassette:
     """Read a cassette file; raises ``CassetteNotFoundError`` or ``CassetteFormatError``."""
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CassetteNotFoundError(f"cassette not found: {file}; {_RECORD_HINT}") from None
+        raise CassetteNotFoundError(f"cassette not found: {file}; {record_hint}") from None
     except OSError as exc:
         raise CassetteFormatError(f"{file}: cannot read the file: {exc.strerror}") from None
     return Cassette.from_json(text, path=file)
@@ -481,6 +481,7 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         another client, e.g. ``("method", "url")``: identical requests are still answered in
         recorded order, so a cassette of two turns answers the first request with the first
         response and the second with the second.
+    :param record_hint: how to record the cassette, quoted in errors (default: the pytest option).
     """
 
     def __init__(
@@ -493,7 +494,10 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         metadata: Mapping[str, Any] | None = None,
         env: Mapping[str, str] | None = None,
         match_on: Iterable[MatchField] = MATCH_ALL,
+        record_hint: str = _RECORD_HINT,
     ) -> None:
+        self.record_hint = record_hint
+        """How to (re-)record the cassette, quoted in mismatch errors."""
         if mode not in ("replay", "record", "auto"):
             raise CassetteModeError(f"mode must be 'replay', 'record' or 'auto', got {mode!r}")
         self.match_on: frozenset[MatchField] = frozenset(match_on)
@@ -541,7 +545,7 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
             if self.mode == "record" or (self.mode == "auto" and not self._path.exists()):
                 self._cassette = Cassette(name=self._path.stem, metadata=dict(self._metadata), path=self._path)
             else:
-                self._cassette = load_cassette(self._path)
+                self._cassette = load_cassette(self._path, record_hint=self.record_hint)
         return self._cassette
 
     @property
@@ -571,7 +575,7 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
                 f"{len(cassette.interactions)} "
                 f"recorded interactions were never requested:\n{listing}\n"
                 "The code under test sent fewer requests than were recorded; fix it or "
-                f"re-record ({_RECORD_HINT})."
+                f"re-record ({self.record_hint})."
             )
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -629,7 +633,7 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
             f"{recorded.method} {recorded.url} (replay mode: the network is not used)."
         )
         if not cassette.interactions:
-            return f"{head}\nThe cassette has no interactions; {_RECORD_HINT}."
+            return f"{head}\nThe cassette has no interactions; {self.record_hint}."
         sent = recorded.readable(self.match_on)
         scored = [
             (difflib.SequenceMatcher(None, it.request.readable(self.match_on), sent).ratio(), -i, i)
@@ -645,7 +649,7 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         )
         return (
             f"{head}\nClosest recorded request: interaction {closest} of "
-            f"{len(cassette.interactions)}.\n" + "\n".join(diff) + f"\nIf the change is intended, {_RECORD_HINT}."
+            f"{len(cassette.interactions)}.\n" + "\n".join(diff) + f"\nIf the change is intended, {self.record_hint}."
         )
 
     async def _record(self, request: httpx2.Request, recorded: RecordedRequest) -> httpx2.Response:

@@ -23,7 +23,21 @@ with its reason; lowering gives a JSON-serializable, deterministic ``WireRequest
 scenario's recorded stream, replayed through the full runtime, keeps the event rules
 (``check_events``) and requests every recorded interaction; closing a stream early does not hang,
 emits no ``finish`` and closes the HTTP response. Scenarios are replayed, never recorded: record
-them with your own tests (``turnout_cassette``, ``pytest --turnout-record``) and list them here.
+them with your own tests (``turnout_cassette``, ``pytest --turnout-record``) and list them here;
+a scenario naming a cassette that does not exist fails.
+
+What the suite needs from a runtime:
+
+- a gate (``turnout_check_support``) that offers ``runtime_id`` for ``request`` and vetoes, with a
+  reason, each ``DeclinedCase`` (abstaining is not declining);
+- a lowering (``turnout_lower_request``) returning a ``WireRequest`` that is plain JSON data and
+  the same every time for the same request;
+- a stream (``turnout_open_stream``) whose events keep the rules, and that can be closed early.
+
+A runtime that sends no HTTP (an in-process model, an echo) sets ``uses_http = False``: its
+scenarios are then plain names → requests, streamed with every HTTP request refused (a
+cassette-less replay transport), its wire URL may use any scheme, and closing early checks that
+the stream stops without ``finish`` instead of checking an HTTP response.
 """
 
 from __future__ import annotations
@@ -95,6 +109,8 @@ class PluginConformance:
     recorded with (``None``: the supported ``request``)."""
     redactor: ClassVar[Redactor | None] = None
     """The redactor the cassettes were recorded with (default ``Redactor()``)."""
+    uses_http: ClassVar[bool] = True
+    """``False`` for a runtime that never sends HTTP: scenarios need no cassette (see above)."""
     max_steps: ClassVar[int] = 1
     """``max_steps`` for the scenario streams."""
     timeout: ClassVar[float] = 10.0
@@ -130,9 +146,18 @@ class PluginConformance:
 
     def scenario_transport(self, name: str) -> CassetteTransport:
         """A replaying cassette transport for scenario ``name``."""
+        if not self.uses_http:
+            return CassetteTransport(Cassette(name), "replay", redactor=self.redactor)
         if self.cassettes_dir is None:
             pytest.fail(f"{type(self).__name__}: set cassettes_dir to the scenario cassettes' directory")
-        return CassetteTransport(Path(self.cassettes_dir) / f"{name}.json", redactor=self.redactor)
+        path = Path(self.cassettes_dir) / f"{name}.json"
+        if not path.is_file():
+            pytest.fail(
+                f"{type(self).__name__}: scenario {name!r} names a cassette that does not exist: {path}; "
+                "record it with your own tests (`pytest --turnout-record`), or set uses_http = False "
+                "for a runtime that sends no HTTP"
+            )
+        return CassetteTransport(path, redactor=self.redactor)
 
     def warm_up(self, transport: CassetteTransport, request: LLMRequest) -> None:
         """Stream the request up to its first event, under ``warm_up_timeout`` only.
@@ -205,7 +230,8 @@ class PluginConformance:
             assert isinstance(wire, WireRequest), (
                 f"turnout_lower_request returned {type(wire).__name__} for {self.runtime_id!r}, expected WireRequest"
             )
-            assert wire.url.startswith(("http://", "https://")), f"wire.url is not absolute: {wire.url!r}"
+            if self.uses_http:
+                assert wire.url.startswith(("http://", "https://")), f"wire.url is not absolute: {wire.url!r}"
             assert all(isinstance(k, str) and isinstance(v, str) for k, v in wire.headers.items()), (
                 "wire.headers must map str to str"
             )
@@ -249,7 +275,8 @@ class PluginConformance:
                 stream = runtime.stream(request, max_steps=self.max_steps)
                 async for event in stream:
                     seen.append(event.type)
-                    if transport.played and event.type not in ("step-start", "finish"):
+                    sent = transport.played or not self.uses_http
+                    if sent and event.type not in ("step-start", "finish"):
                         break
                 else:
                     return seen, None

@@ -111,7 +111,11 @@ def whoami_command(args: argparse.Namespace) -> int:
     store = AccountStore()
     active = store.active()
     if active is None:
-        print("Not logged in; run `turnout login`.")
+        if args.json:
+            print("[]")  # no accounts: still JSON for whoever parses it
+            print("Not logged in; run `turnout login`.", file=sys.stderr)
+        else:
+            print("Not logged in; run `turnout login`.")
         return 1
     if args.json:
         accounts = [
