@@ -21,7 +21,7 @@ almost nothing.
 - Redaction: ``CREDENTIAL_HEADERS``, ``is_credential_header``, ``redact_text``, ``redact_headers``,
   ``redact_url``, ``secrets_in_headers``, ``excerpt``, ``REDACTED``.
 - Files: ``user_data_dir``, ``user_config_dir``.
-- Command line: ``CLI`` (what ``turnout_register_commands`` receives).
+- Command line: ``CLI`` (what ``turnout_register_commands`` receives), ``UsageError`` (a bad option: exit 2).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from turnout.commands import CLI
+    from turnout.commands import CLI, UsageError
     from turnout.config import Config, ResolvedModel, RuntimeFlags
     from turnout.events import (
         Finish,
@@ -172,6 +172,7 @@ _LAZY = {
     "user_config_dir": "turnout.paths",
     "user_data_dir": "turnout.paths",
     "CLI": "turnout.commands",
+    "UsageError": "turnout.commands",
 }
 
 
@@ -240,6 +241,7 @@ __all__ = [
     "ToolResultPart",
     "ToolResultValue",
     "Usage",
+    "UsageError",
     "Verdict",
     "WireRequest",
     "aiter_sse",
