@@ -14,9 +14,9 @@ from turnout.cli.defaults import model_ref, model_to_use
 from turnout.cli.render import EventPrinter, Spinner, stream_and_print
 from turnout.commands import UsageError
 from turnout.config import RuntimeFlags, load_config
-from turnout.response import Response
 from turnout.history import AssistantMessageBuilder
 from turnout.request import Generation, LLMRequest, MediaPart, Message, Part, TextPart
+from turnout.response import Response
 from turnout.runtime import Runtime
 
 __all__ = [
