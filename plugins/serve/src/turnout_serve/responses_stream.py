@@ -62,9 +62,15 @@ def _openai(metadata: dict[str, dict[str, Any]] | None) -> dict[str, Any]:
 
 
 def responses_usage(usage: Usage | None) -> dict[str, Any] | None:
-    """``Usage`` as a Responses ``usage`` object (``None`` when unknown)."""
+    """``Usage`` as a Responses ``usage`` object (``None`` when unknown).
+
+    OpenAI's own usage object, when the runtime kept it, goes back as it came.
+    """
     if usage is None:
         return None
+    raw = (usage.provider_metadata or {}).get("openai")
+    if isinstance(raw, dict) and "input_tokens" in raw and "output_tokens" in raw:
+        return raw
     input_tokens = usage.input_tokens or 0
     output_tokens = usage.output_tokens or 0
     return {
@@ -299,7 +305,7 @@ class ResponsesWriter:
             for key, value in list(self._reasoning.items()):
                 if value is reasoning:
                     del self._reasoning[key]
-            events.append(self._item_done(reasoning.index, item))
+            events.append(self._event("response.output_item.done", output_index=reasoning.index, item=item))
         return events
 
     def _call_start(self, call_id: str, name: str, item_id: Any) -> list[WireEvent]:
@@ -364,6 +370,9 @@ class ResponsesWriter:
             reason = "max_output_tokens" if event.reason == "length" else "content_filter"
             self.response["status"] = "incomplete"
             self.response["incomplete_details"] = {"reason": reason}
+            output = self.response["output"]
+            if output and output[-1].get("type") == "message":  # the item the limit cut short
+                output[-1] = {**output[-1], "status": "incomplete"}
             return [self._event("response.incomplete", response=self._snapshot())]
         self.response["status"] = "completed"
         return [self._event("response.completed", response=self._snapshot())]
