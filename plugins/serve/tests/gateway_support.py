@@ -94,6 +94,35 @@ def upstream(*bodies: bytes, hang_after: int | None = None) -> Iterator[Upstream
         yield state
 
 
+@contextmanager
+def failing_upstream(status: int, body: bytes, headers: dict[str, str] | None = None) -> Iterator[str]:
+    """A loopback provider answering every POST with ``status`` (``0``: never answering)."""
+    release = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            if status == 0:
+                release.wait(10)
+                return
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with serve(Handler) as origin:
+        try:
+            yield origin
+        finally:
+            release.set()
+
+
 def recording(subdir: str, name: str) -> bytes:
     """The bytes of a recorded stream."""
     return recorded_path(subdir, name).read_bytes()
@@ -102,7 +131,7 @@ def recording(subdir: str, name: str) -> bytes:
 # -- the gateway ----------------------------------------------------------------------------
 
 
-def make_runtime(upstream_url: str) -> Runtime:
+def make_runtime(upstream_url: str, **options: Any) -> Runtime:
     """A runtime with the native OpenAI path for ``openai/*`` and the fallback (Chat
     Completions) for ``compat/*``, both pointed at the loopback upstream."""
     config = {
@@ -116,7 +145,9 @@ def make_runtime(upstream_url: str) -> Runtime:
             },
         }
     }
-    return Runtime(native=True, config=config, plugins=[native_plugin, fallback_plugin], load_entry_points=False)
+    return Runtime(
+        native=True, config=config, plugins=[native_plugin, fallback_plugin], load_entry_points=False, **options
+    )
 
 
 def settings(**overrides: Any) -> GatewaySettings:

@@ -236,9 +236,13 @@ class Gateway:
     async def _until_disconnect(self, request: Request, work: Awaitable[T]) -> T:
         """Await ``work``, cancelling it (and raising ``_ClientGone``) if the client disconnects."""
         result: list[T] = []
+        failure: list[Exception] = []
 
         async def run(scope: anyio.CancelScope) -> None:
-            result.append(await work)
+            try:
+                result.append(await work)
+            except Exception as exc:  # raised below, not as an exception group
+                failure.append(exc)
             scope.cancel()
 
         async def watch(scope: anyio.CancelScope) -> None:
@@ -249,6 +253,8 @@ class Gateway:
         async with anyio.create_task_group() as group:
             group.start_soon(run, group.cancel_scope)
             group.start_soon(watch, group.cancel_scope)
+        if failure:
+            raise failure[0]
         if not result:
             raise _ClientGone
         return result[0]

@@ -1,0 +1,100 @@
+"""Upstream failures as OpenAI-style errors with the right status; bad requests; disconnects."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx2
+import openai
+import pytest
+from gateway_support import (
+    GATEWAY_KEY,
+    failing_upstream,
+    gateway,
+    make_runtime,
+    recording,
+    upstream,
+)
+from turnout.plugin_api import RetryPolicy, Timeouts
+
+NO_RETRY = RetryPolicy(max_retries=0)
+AUTH = {"authorization": f"Bearer {GATEWAY_KEY}"}
+
+
+def errors_body(name: str) -> bytes:
+    """The body of a recorded OpenAI error response."""
+    return json.dumps(json.loads(recording("errors", name))["body"]).encode()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "expected"),
+    [
+        (429, b'{"error": {"message": "slow down", "code": "rate_limit_exceeded"}}', {"retry-after": "7"}, 429),
+        (400, errors_body("pydantic-ai__openai-responses-400-invalid-temperature.0.http.json"), {}, 400),
+        (401, errors_body("mirascope__openai-responses-401.0.http.json"), {}, 502),
+        (500, b'{"error": {"message": "boom"}}', {}, 502),
+    ],
+    ids=["rate-limit", "bad-request", "upstream-auth", "server-error"],
+)
+def test_upstream_errors_map_to_openai_style_errors(
+    status: int, body: bytes, headers: dict[str, str], expected: int
+) -> None:
+    with failing_upstream(status, body, headers) as origin, gateway(make_runtime(origin, retry=NO_RETRY)) as url:
+        for stream in (False, True):
+            response = httpx2.post(
+                f"{url}/v1/responses", json={"model": "openai/gpt-4o", "input": "Hi", "stream": stream}, headers=AUTH
+            )
+            assert response.status_code == expected
+            error = response.json()["error"]
+            assert error["message"] and error["type"]
+            assert "sk-upstream" not in response.text
+            if expected == 429:
+                assert response.headers["retry-after"] == "7"
+
+
+def test_upstream_silence_is_a_504() -> None:
+    timeouts = Timeouts(first_byte=0.3)
+    with failing_upstream(0, b"") as origin, gateway(make_runtime(origin, retry=NO_RETRY, timeouts=timeouts)) as url:
+        response = httpx2.post(f"{url}/v1/responses", json={"model": "openai/gpt-4o", "input": "Hi"}, headers=AUTH)
+    assert response.status_code == 504
+    assert response.json()["error"]["type"] == "timeout_error"
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        (b"{not json", None),
+        (b'{"input": "Hi"}', "model"),
+        (b'{"model": "openai/gpt-4o", "input": "Hi", "previous_response_id": "resp_1"}', "previous_response_id"),
+        (b'{"model": "openai/gpt-4o", "input": "Hi", "tools": [{"type": "web_search"}]}', "tools[0]"),
+        (b'{"model": "openai/gpt-4o", "input": [{"type": "function_call", "call_id": "c", "name": "f", '
+         b'"arguments": "{oops"}]}', "input[0].arguments"),
+        (b'{"model": "openai/gpt-4o", "input": "Hi", "temperature": "hot"}', "temperature"),
+    ],
+    ids=["not-json", "no-model", "stateful", "hosted-tool", "bad-arguments", "bad-type"],
+)
+def test_bad_requests_are_400_naming_the_field(body: bytes, param: str | None) -> None:
+    with upstream(b"") as up, gateway(make_runtime(up.url)) as url:
+        response = httpx2.post(
+            f"{url}/v1/responses", content=body, headers={**AUTH, "content-type": "application/json"}
+        )
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == param
+    assert up.requests == []
+
+
+def test_client_disconnect_closes_the_upstream_within_a_second() -> None:
+    body = recording("openai-responses", "mirascope__thinking-gpt-5.0.sse")
+    # Send the stream up to the middle of the reasoning, then hold the connection open.
+    with upstream(body, hang_after=body.index(b"response.reasoning_summary_text.delta") + 2000) as up:
+        with gateway(make_runtime(up.url)) as url:
+            sdk = openai.OpenAI(base_url=f"{url}/v1", api_key=GATEWAY_KEY, max_retries=0)
+            stream = sdk.responses.create(model="openai/gpt-4o", input="Hi", stream=True)
+            first = next(iter(stream))
+            assert first.type == "response.created"
+            assert up.sent_partial.wait(5)
+            left = time.monotonic()
+            stream.close()
+            assert up.closed.wait(1.0), "the upstream connection was still open 1 s after the client left"
+            assert up.closed_at is not None and up.closed_at - left < 1.0
