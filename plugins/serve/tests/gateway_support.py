@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 from typing import Any
 
 import turnout_aisdk_fallback.plugin as fallback_plugin
@@ -46,6 +45,11 @@ class Upstream:
     closed: threading.Event = field(default_factory=threading.Event)
     closed_at: float | None = None
     sent_partial: threading.Event = field(default_factory=threading.Event)
+
+    def play(self, *bodies: bytes) -> None:
+        """Answer the next POSTs with ``bodies`` (the last one repeats); forget earlier requests."""
+        self.bodies[:] = bodies
+        self.requests.clear()
 
     def json_requests(self) -> list[dict[str, Any]]:
         """The JSON bodies received, in order."""

@@ -6,7 +6,6 @@ import json
 import time
 
 import httpx2
-import openai
 import pytest
 from gateway_support import (
     GATEWAY_KEY,
@@ -68,8 +67,11 @@ def test_upstream_silence_is_a_504() -> None:
         (b'{"input": "Hi"}', "model"),
         (b'{"model": "openai/gpt-4o", "input": "Hi", "previous_response_id": "resp_1"}', "previous_response_id"),
         (b'{"model": "openai/gpt-4o", "input": "Hi", "tools": [{"type": "web_search"}]}', "tools[0]"),
-        (b'{"model": "openai/gpt-4o", "input": [{"type": "function_call", "call_id": "c", "name": "f", '
-         b'"arguments": "{oops"}]}', "input[0].arguments"),
+        (
+            b'{"model": "openai/gpt-4o", "input": [{"type": "function_call", "call_id": "c", "name": "f", '
+            b'"arguments": "{oops"}]}',
+            "input[0].arguments",
+        ),
         (b'{"model": "openai/gpt-4o", "input": "Hi", "temperature": "hot"}', "temperature"),
     ],
     ids=["not-json", "no-model", "stateful", "hosted-tool", "bad-arguments", "bad-type"],
@@ -84,17 +86,36 @@ def test_bad_requests_are_400_naming_the_field(body: bytes, param: str | None) -
     assert up.requests == []
 
 
-def test_client_disconnect_closes_the_upstream_within_a_second() -> None:
-    body = recording("openai-responses", "mirascope__thinking-gpt-5.0.sse")
-    # Send the stream up to the middle of the reasoning, then hold the connection open.
-    with upstream(body, hang_after=body.index(b"response.reasoning_summary_text.delta") + 2000) as up:
-        with gateway(make_runtime(up.url)) as url:
-            sdk = openai.OpenAI(base_url=f"{url}/v1", api_key=GATEWAY_KEY, max_retries=0)
-            stream = sdk.responses.create(model="openai/gpt-4o", input="Hi", stream=True)
-            first = next(iter(stream))
-            assert first.type == "response.created"
-            assert up.sent_partial.wait(5)
+DISCONNECT_CASES = {
+    "responses-streamed": ("openai-responses", "mirascope__thinking-gpt-5.0.sse", "/v1/responses", True),
+    "responses-whole": ("openai-responses", "mirascope__thinking-gpt-5.0.sse", "/v1/responses", False),
+    "chat-streamed": ("openai-chat", "vercel-ai__text-gpt-4.1-nano.sse", "/v1/chat/completions", True),
+}
+
+
+@pytest.mark.parametrize("case", list(DISCONNECT_CASES))
+def test_client_disconnect_closes_the_upstream_within_a_second(case: str) -> None:
+    subdir, name, path, stream = DISCONNECT_CASES[case]
+    body = recording(subdir, name)
+    model = "openai/gpt-4o" if subdir == "openai-responses" else "compat/gpt-4o"
+    request = {"model": model, "stream": stream, "input": "Hi", "messages": [{"role": "user", "content": "Hi"}]}
+    if path == "/v1/responses":
+        del request["messages"]
+    else:
+        del request["input"]
+    # The upstream sends the first half of the stream, then holds the connection open.
+    with upstream(body, hang_after=len(body) // 2) as up, gateway(make_runtime(up.url)) as url:
+        client = httpx2.Client(base_url=url, headers=AUTH, timeout=30)
+        if stream:
+            with client.stream("POST", path, json=request) as response:
+                assert response.status_code == 200
+                assert next(response.iter_bytes())
+                assert up.sent_partial.wait(5)
+                left = time.monotonic()
+        else:
+            with pytest.raises(httpx2.ReadTimeout):
+                client.post(path, json=request, timeout=httpx2.Timeout(5.0, read=0.5))
             left = time.monotonic()
-            stream.close()
-            assert up.closed.wait(1.0), "the upstream connection was still open 1 s after the client left"
-            assert up.closed_at is not None and up.closed_at - left < 1.0
+        client.close()
+        assert up.closed.wait(1.0), "the upstream connection was still open 1 s after the client left"
+        assert up.closed_at is not None and up.closed_at - left < 1.0

@@ -8,6 +8,7 @@ import logging
 import httpx2
 import openai
 import pytest
+from conftest import Served
 from gateway_support import GATEWAY_KEY, gateway, make_runtime, recording, settings, upstream
 from turnout_serve.settings import GatewayKey, digest
 
@@ -19,25 +20,27 @@ def access_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
     return [json.loads(r.getMessage()) for r in caplog.records if r.name == "turnout.serve.access"]
 
 
-def test_no_key_is_refused_with_401() -> None:
-    with upstream(TEXT) as up, gateway(make_runtime(up.url)) as url:
-        response = httpx2.post(f"{url}/v1/responses", json=BODY)
-        models = httpx2.get(f"{url}/v1/models")
+def test_no_key_is_refused_with_401(served: Served) -> None:
+    up, url = served.upstream, served.url
+    up.play(TEXT)
+    response = httpx2.post(f"{url}/v1/responses", json=BODY)
+    models = httpx2.get(f"{url}/v1/models")
     assert response.status_code == 401
     assert response.json()["error"]["type"] == "authentication_error"
     assert models.status_code == 401
     assert up.requests == []
 
 
-def test_wrong_key_is_refused_with_401_and_never_logged(caplog: pytest.LogCaptureFixture) -> None:
+def test_wrong_key_is_refused_with_401_and_never_logged(caplog: pytest.LogCaptureFixture, served: Served) -> None:
     wrong = "gw-wrong-key-7c3e1a99"
     caplog.set_level(logging.DEBUG)
-    with upstream(TEXT) as up, gateway(make_runtime(up.url)) as url:
-        sdk = openai.OpenAI(base_url=f"{url}/v1", api_key=wrong, max_retries=0)
-        with pytest.raises(openai.AuthenticationError) as raised:
-            sdk.responses.create(model="openai/gpt-4o", input="Hi")
-        sdk_ok = openai.OpenAI(base_url=f"{url}/v1", api_key=GATEWAY_KEY, max_retries=0)
-        sdk_ok.responses.create(model="openai/gpt-4o", input="Hi")
+    up, url = served.upstream, served.url
+    up.play(TEXT)
+    sdk = openai.OpenAI(base_url=f"{url}/v1", api_key=wrong, max_retries=0)
+    with pytest.raises(openai.AuthenticationError) as raised:
+        sdk.responses.create(model="openai/gpt-4o", input="Hi")
+    sdk_ok = openai.OpenAI(base_url=f"{url}/v1", api_key=GATEWAY_KEY, max_retries=0)
+    sdk_ok.responses.create(model="openai/gpt-4o", input="Hi")
     assert raised.value.status_code == 401
     assert up.json_requests() and len(up.requests) == 1
     assert wrong not in caplog.text and GATEWAY_KEY not in caplog.text
@@ -47,9 +50,10 @@ def test_wrong_key_is_refused_with_401_and_never_logged(caplog: pytest.LogCaptur
     assert lines[1]["input_tokens"] and lines[1]["output_tokens"]
 
 
-def test_key_in_x_api_key_header_is_accepted() -> None:
-    with upstream(TEXT) as up, gateway(make_runtime(up.url)) as url:
-        response = httpx2.post(f"{url}/v1/responses", json=BODY, headers={"x-api-key": GATEWAY_KEY})
+def test_key_in_x_api_key_header_is_accepted(served: Served) -> None:
+    up, url = served.upstream, served.url
+    up.play(TEXT)
+    response = httpx2.post(f"{url}/v1/responses", json=BODY, headers={"x-api-key": GATEWAY_KEY})
     assert response.status_code == 200
     assert response.headers["x-turnout-runtime"] == "native-openai"
 
@@ -100,13 +104,14 @@ def test_unknown_models_are_404_and_aliases_resolve() -> None:
     assert listed == configured | {"fast"}
 
 
-def test_health_needs_no_key_and_no_cors_headers_by_default() -> None:
-    with upstream(TEXT) as up, gateway(make_runtime(up.url)) as url:
-        health = httpx2.get(f"{url}/healthz", headers={"origin": "https://example.com"})
-        preflight = httpx2.options(
-            f"{url}/v1/responses",
-            headers={"origin": "https://example.com", "access-control-request-method": "POST"},
-        )
+def test_health_needs_no_key_and_no_cors_headers_by_default(served: Served) -> None:
+    up, url = served.upstream, served.url
+    up.play(TEXT)
+    health = httpx2.get(f"{url}/healthz", headers={"origin": "https://example.com"})
+    preflight = httpx2.options(
+        f"{url}/v1/responses",
+        headers={"origin": "https://example.com", "access-control-request-method": "POST"},
+    )
     assert health.status_code == 200 and health.json() == {"status": "ok"}
     assert not any(name.startswith("access-control-") for name in health.headers)
     assert not any(name.startswith("access-control-") for name in preflight.headers)

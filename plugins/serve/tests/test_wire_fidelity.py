@@ -7,7 +7,8 @@ from typing import Any
 
 import openai
 import pytest
-from gateway_support import GATEWAY_KEY, gateway, make_runtime, payloads, recording, responses_recorded, upstream
+from conftest import Served
+from gateway_support import GATEWAY_KEY, payloads, recording, responses_recorded
 
 RECORDINGS = [
     "mirascope__text-gpt-4o.0.sse",
@@ -40,7 +41,7 @@ def without_ids(value: Any) -> Any:
 
 
 @pytest.mark.parametrize("name", RECORDINGS)
-def test_gateway_stream_rebuilds_the_recorded_response(name: str) -> None:
+def test_gateway_stream_rebuilds_the_recorded_response(name: str, served: Served) -> None:
     body = recording("openai-responses", name)
     original = responses_recorded(body).terminal
     assert original is not None
@@ -49,10 +50,11 @@ def test_gateway_stream_rebuilds_the_recorded_response(name: str) -> None:
     for event in payloads(body):
         if event["type"] == "response.output_item.done" and "encrypted_content" in event["item"]:
             original["output"][event["output_index"]]["encrypted_content"] = event["item"]["encrypted_content"]
-    with upstream(body) as up, gateway(make_runtime(up.url)) as url:
-        sdk = openai.OpenAI(base_url=f"{url}/v1", api_key=GATEWAY_KEY, max_retries=0)
-        events = list(sdk.responses.create(model="openai/gpt-4o", input="replay", stream=True))
-        final = events[-1].response.model_dump(mode="json", exclude_unset=True, warnings=False)
+    up, url = served.upstream, served.url
+    up.play(body)
+    sdk = openai.OpenAI(base_url=f"{url}/v1", api_key=GATEWAY_KEY, max_retries=0)
+    events = list(sdk.responses.create(model="openai/gpt-4o", input="replay", stream=True))
+    final = events[-1].response.model_dump(mode="json", exclude_unset=True, warnings=False)
     expected = original
     assert without_ids(final["output"]) == without_ids(expected["output"])
     assert final["usage"] == expected["usage"]

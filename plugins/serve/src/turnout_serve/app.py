@@ -65,9 +65,7 @@ class _Api:
 _RESPONSES = _Api(responses_request, lambda model, body: ResponsesWriter(model, body), named_events=True)
 _CHAT = _Api(
     chat_request,
-    lambda model, body: ChatWriter(
-        model, include_usage=bool((body.get("stream_options") or {}).get("include_usage"))
-    ),
+    lambda model, body: ChatWriter(model, include_usage=bool((body.get("stream_options") or {}).get("include_usage"))),
     named_events=False,
 )
 
@@ -189,9 +187,7 @@ class Gateway:
 
     async def _json_body(self, request: Request) -> dict[str, Any]:
         limit = self.settings.max_body_bytes
-        too_large = GatewayError(
-            413, f"request body larger than {limit} bytes", code="request_too_large"
-        )
+        too_large = GatewayError(413, f"request body larger than {limit} bytes", code="request_too_large")
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise too_large

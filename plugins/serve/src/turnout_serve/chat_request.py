@@ -82,9 +82,7 @@ def _tools(raw: Any) -> list[Tool]:
         function = tool.get("function") if isinstance(tool, dict) and tool.get("type") == "function" else None
         if not isinstance(function, dict):
             raise invalid(f"{param}: only function tools are supported", param=param)
-        tools.append(
-            client_tool(function.get("name"), function.get("description"), function.get("parameters"), param)
-        )
+        tools.append(client_tool(function.get("name"), function.get("description"), function.get("parameters"), param))
     return tools
 
 

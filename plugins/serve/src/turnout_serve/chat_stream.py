@@ -135,8 +135,12 @@ class ChatWriter:
         return []
 
     def _start_call(self, call_id: str, name: str) -> dict[str, Any]:
-        call = {"index": len(self._calls), "id": call_id, "type": "function",
-                "function": {"name": name, "arguments": ""}}
+        call = {
+            "index": len(self._calls),
+            "id": call_id,
+            "type": "function",
+            "function": {"name": name, "arguments": ""},
+        }
         self._calls[call_id] = call
         return self._chunk({"tool_calls": [dict(call, function=dict(call["function"]))]})
 
@@ -155,16 +159,30 @@ class ChatWriter:
         self.usage = event.usage
         chunks = []
         if self.error is not None:
-            chunks.append({"error": {"message": self.error.message, "type": "upstream_error",
-                                     "code": self.error.code, "param": None}})
+            chunks.append(
+                {
+                    "error": {
+                        "message": self.error.message,
+                        "type": "upstream_error",
+                        "code": self.error.code,
+                        "param": None,
+                    }
+                }
+            )
         self.finish_reason = _FINISH[event.reason]
         if event.reason in ("stop", "unknown") and self.tool_calls:
             self.finish_reason = "tool_calls"
         chunks.append(self._chunk({}, self.finish_reason))
         if self.include_usage:
             chunks.append(
-                {"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
-                 "choices": [], "usage": chat_usage(event.usage)}
+                {
+                    "id": self.id,
+                    "object": "chat.completion.chunk",
+                    "created": self.created,
+                    "model": self.model,
+                    "choices": [],
+                    "usage": chat_usage(event.usage),
+                }
             )
         return chunks
 
@@ -188,7 +206,8 @@ class ChatWriter:
             "object": "chat.completion",
             "created": self.created,
             "model": self.model,
-            "choices": [{"index": 0, "message": message, "logprobs": None,
-                         "finish_reason": self.finish_reason or "stop"}],
+            "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": self.finish_reason or "stop"}
+            ],
             "usage": chat_usage(self.usage),
         }

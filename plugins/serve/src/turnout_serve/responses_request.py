@@ -259,4 +259,3 @@ def _user_parts(content: Any, param: str) -> list[Any]:
                 param=f"{param}.content[{index}]",
             )
     return parts
-

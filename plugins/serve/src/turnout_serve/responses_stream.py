@@ -152,8 +152,11 @@ class ResponsesWriter:
     def _add_item(self, item: dict[str, Any]) -> tuple[int, WireEvent]:
         index = len(self.response["output"])
         self.response["output"].append(item)
-        return index, self._event("response.output_item.added", output_index=index, item=dict(item, content=[])
-                                   if item.get("type") == "message" else dict(item))
+        return index, self._event(
+            "response.output_item.added",
+            output_index=index,
+            item=dict(item, content=[]) if item.get("type") == "message" else dict(item),
+        )
 
     def _item_done(self, index: int, item: dict[str, Any]) -> WireEvent:
         item["status"] = "completed"
@@ -211,13 +214,22 @@ class ResponsesWriter:
     def _text_start(self, event: TextStart) -> list[WireEvent]:
         openai = _openai(event.provider_metadata)
         refusal = bool(openai.get("refusal"))
-        item = {"id": openai.get("itemId") or new_id("msg"), "type": "message", "status": "in_progress",
-                "role": "assistant", "content": []}
+        item = {
+            "id": openai.get("itemId") or new_id("msg"),
+            "type": "message",
+            "status": "in_progress",
+            "role": "assistant",
+            "content": [],
+        }
         index, added = self._add_item(item)
         text = self._texts[event.id] = _Text(index, item, refusal)
         part = {"type": "refusal", "refusal": ""} if refusal else {"type": "output_text", "text": "", "annotations": []}
-        return [added, self._event("response.content_part.added", item_id=item["id"], output_index=text.index,
-                                   content_index=0, part=part)]
+        return [
+            added,
+            self._event(
+                "response.content_part.added", item_id=item["id"], output_index=text.index, content_index=0, part=part
+            ),
+        ]
 
     def _text_delta(self, event: TextDelta) -> list[WireEvent]:
         text = self._texts.get(event.id)
@@ -226,8 +238,11 @@ class ResponsesWriter:
         text.chunks.append(event.text)
         kind = "response.refusal.delta" if text.refusal else "response.output_text.delta"
         extra = {} if text.refusal else {"logprobs": []}
-        return [self._event(kind, item_id=text.item["id"], output_index=text.index, content_index=0,
-                            delta=event.text, **extra)]
+        return [
+            self._event(
+                kind, item_id=text.item["id"], output_index=text.index, content_index=0, delta=event.text, **extra
+            )
+        ]
 
     def _text_end(self, event: TextEnd) -> list[WireEvent]:
         text = self._texts.pop(event.id, None)
@@ -237,17 +252,25 @@ class ResponsesWriter:
         item_id = text.item["id"]
         if text.refusal:
             part: dict[str, Any] = {"type": "refusal", "refusal": value}
-            done = self._event("response.refusal.done", item_id=item_id, output_index=text.index, content_index=0,
-                               refusal=value)
+            done = self._event(
+                "response.refusal.done", item_id=item_id, output_index=text.index, content_index=0, refusal=value
+            )
         else:
             part = {"type": "output_text", "text": value, "annotations": [], "logprobs": []}
-            done = self._event("response.output_text.done", item_id=item_id, output_index=text.index,
-                               content_index=0, text=value, logprobs=[])
+            done = self._event(
+                "response.output_text.done",
+                item_id=item_id,
+                output_index=text.index,
+                content_index=0,
+                text=value,
+                logprobs=[],
+            )
         text.item["content"] = [part]
         return [
             done,
-            self._event("response.content_part.done", item_id=item_id, output_index=text.index, content_index=0,
-                        part=part),
+            self._event(
+                "response.content_part.done", item_id=item_id, output_index=text.index, content_index=0, part=part
+            ),
             self._item_done(text.index, text.item),
         ]
 
@@ -274,12 +297,25 @@ class ResponsesWriter:
         index = reasoning.blocks[event.id]
         events = []
         if not chunks:
-            events.append(self._event("response.reasoning_summary_part.added", item_id=reasoning.item["id"],
-                                      output_index=reasoning.index, summary_index=index,
-                                      part={"type": "summary_text", "text": ""}))
+            events.append(
+                self._event(
+                    "response.reasoning_summary_part.added",
+                    item_id=reasoning.item["id"],
+                    output_index=reasoning.index,
+                    summary_index=index,
+                    part={"type": "summary_text", "text": ""},
+                )
+            )
         chunks.append(event.text)
-        events.append(self._event("response.reasoning_summary_text.delta", item_id=reasoning.item["id"],
-                                  output_index=reasoning.index, summary_index=index, delta=event.text))
+        events.append(
+            self._event(
+                "response.reasoning_summary_text.delta",
+                item_id=reasoning.item["id"],
+                output_index=reasoning.index,
+                summary_index=index,
+                delta=event.text,
+            )
+        )
         return events
 
     def _reasoning_end(self, event: ReasoningEnd) -> list[WireEvent]:
@@ -297,10 +333,24 @@ class ResponsesWriter:
             index = reasoning.blocks[event.id]
             part = {"type": "summary_text", "text": text}
             item["summary"].append(part)
-            events.append(self._event("response.reasoning_summary_text.done", item_id=item["id"],
-                                      output_index=reasoning.index, summary_index=index, text=text))
-            events.append(self._event("response.reasoning_summary_part.done", item_id=item["id"],
-                                      output_index=reasoning.index, summary_index=index, part=part))
+            events.append(
+                self._event(
+                    "response.reasoning_summary_text.done",
+                    item_id=item["id"],
+                    output_index=reasoning.index,
+                    summary_index=index,
+                    text=text,
+                )
+            )
+            events.append(
+                self._event(
+                    "response.reasoning_summary_part.done",
+                    item_id=item["id"],
+                    output_index=reasoning.index,
+                    summary_index=index,
+                    part=part,
+                )
+            )
         if not reasoning.open:
             for key, value in list(self._reasoning.items()):
                 if value is reasoning:
@@ -309,8 +359,14 @@ class ResponsesWriter:
         return events
 
     def _call_start(self, call_id: str, name: str, item_id: Any) -> list[WireEvent]:
-        item = {"id": item_id if isinstance(item_id, str) else new_id("fc"), "type": "function_call",
-                "status": "in_progress", "arguments": "", "call_id": call_id, "name": name}
+        item = {
+            "id": item_id if isinstance(item_id, str) else new_id("fc"),
+            "type": "function_call",
+            "status": "in_progress",
+            "arguments": "",
+            "call_id": call_id,
+            "name": name,
+        }
         index, added = self._add_item(item)
         self._calls[call_id] = _Call(index, item)
         return [added]
@@ -326,8 +382,14 @@ class ResponsesWriter:
         if not arguments or _parsed(arguments) != event.input:
             arguments = json.dumps(event.input if event.input is not None else {}, separators=(",", ":"))
         call.item["arguments"] = arguments
-        events.append(self._event("response.function_call_arguments.done", item_id=call.item["id"],
-                                  output_index=call.index, arguments=arguments))
+        events.append(
+            self._event(
+                "response.function_call_arguments.done",
+                item_id=call.item["id"],
+                output_index=call.index,
+                arguments=arguments,
+            )
+        )
         events.append(self._item_done(call.index, call.item))
         return events
 
@@ -337,8 +399,13 @@ class ResponsesWriter:
         if not isinstance(kind, str):  # a hosted tool: its item comes with the result
             self._hosted[event.id] = event
             return []
-        item = {"id": openai.get("itemId") or event.id, "type": kind, "status": "completed", "call_id": event.id,
-                _CLIENT_EXECUTED_INPUT.get(kind, "action"): event.input}
+        item = {
+            "id": openai.get("itemId") or event.id,
+            "type": kind,
+            "status": "completed",
+            "call_id": event.id,
+            _CLIENT_EXECUTED_INPUT.get(kind, "action"): event.input,
+        }
         index, added = self._add_item(item)
         return [added, self._item_done(index, item)]
 
@@ -348,8 +415,13 @@ class ResponsesWriter:
         if isinstance(value, dict) and isinstance(value.get("type"), str):
             item = dict(value)  # the provider's own item, kept whole by the native runtime
         else:
-            item = {"id": event.id, "type": f"{event.name}_call", "status": "completed",
-                    "input": call.input if call else None, "output": value}
+            item = {
+                "id": event.id,
+                "type": f"{event.name}_call",
+                "status": "completed",
+                "input": call.input if call else None,
+                "output": value,
+            }
             if event.result.type == "error":
                 item["status"] = "failed"
         final_status = item.get("status", "completed")
