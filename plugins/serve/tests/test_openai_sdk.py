@@ -13,6 +13,7 @@ from conftest import Served
 from gateway_support import (
     GATEWAY_KEY,
     chat_recorded,
+    payloads,
     recording,
     responses_recorded,
 )
@@ -186,3 +187,26 @@ def test_chat_function_tool_round_trip_streamed(served: Served) -> None:
     assert completion.choices[0].message.content == answer.text
     sent = up.json_requests()[1]["messages"]
     assert [m["tool_call_id"] for m in sent if m["role"] == "tool"] == [call_id for call_id, _, _ in calls.calls]
+
+
+def test_encrypted_reasoning_round_trips_to_the_upstream(served: Served) -> None:
+    first = recording("openai-responses", "pydantic-ai__moderation-stream.0.sse")
+    recorded_items = [event["item"] for event in payloads(first) if event["type"] == "response.output_item.done"]
+    up, url = served.upstream, served.url
+    up.play(first, recording(*TEXT))
+    sdk = client(url)
+    options = {"store": False, "include": ["reasoning.encrypted_content"], "reasoning": {"effort": "low"}}
+    step1 = sdk.responses.create(model="openai/gpt-4o", input="Hi", **options)
+    reasoning = [item for item in step1.output if item.type == "reasoning"]
+    assert [item.encrypted_content for item in reasoning] == [
+        item["encrypted_content"] for item in recorded_items if item["type"] == "reasoning"
+    ]
+    follow_up = [{"role": "user", "content": "Hi"}, *(item.model_dump() for item in step1.output)]
+    sdk.responses.create(model="openai/gpt-4o", input=[*follow_up, {"role": "user", "content": "More"}], **options)
+    first_sent, second_sent = up.json_requests()
+    assert first_sent["store"] is False and first_sent["reasoning"] == {"effort": "low"}
+    assert first_sent["include"] == ["reasoning.encrypted_content"]
+    sent_reasoning = [item for item in second_sent["input"] if item.get("type") == "reasoning"]
+    assert [(item["id"], item["encrypted_content"]) for item in sent_reasoning] == [
+        (item["id"], item["encrypted_content"]) for item in recorded_items if item["type"] == "reasoning"
+    ]

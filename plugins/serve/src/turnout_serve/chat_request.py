@@ -105,7 +105,7 @@ def _messages(raw: list[Any], system: list[str]) -> list[Message]:
             raise invalid(f"{param} must be an object", param=param)
         role = message.get("role")
         if role != "tool" and results:
-            messages.append(Message(role="tool", content=results))
+            messages.append(Message(role="tool", content=[*results]))
             results = []
         if role in ("system", "developer"):
             system.append(_text(message.get("content"), param))
@@ -124,7 +124,7 @@ def _messages(raw: list[Any], system: list[str]) -> list[Message]:
         else:
             raise invalid(f"{param}.role must be system, developer, user, assistant or tool", param=f"{param}.role")
     if results:
-        messages.append(Message(role="tool", content=results))
+        messages.append(Message(role="tool", content=[*results]))
     return messages
 
 

@@ -135,14 +135,14 @@ class ChatWriter:
         return []
 
     def _start_call(self, call_id: str, name: str) -> dict[str, Any]:
-        call = {
+        call: dict[str, Any] = {
             "index": len(self._calls),
             "id": call_id,
             "type": "function",
             "function": {"name": name, "arguments": ""},
         }
         self._calls[call_id] = call
-        return self._chunk({"tool_calls": [dict(call, function=dict(call["function"]))]})
+        return self._chunk({"tool_calls": [{**call, "function": {"name": name, "arguments": ""}}]})
 
     def _finish_call(self, event: ToolCall) -> list[dict[str, Any]]:
         chunks = [] if event.id in self._calls else [self._start_call(event.id, event.name)]
@@ -157,7 +157,7 @@ class ChatWriter:
 
     def _finish(self, event: Finish) -> list[dict[str, Any]]:
         self.usage = event.usage
-        chunks = []
+        chunks: list[dict[str, Any]] = []
         if self.error is not None:
             chunks.append(
                 {

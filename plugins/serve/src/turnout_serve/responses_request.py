@@ -141,7 +141,7 @@ class _Conversation:
             self.messages.append(Message(role="assistant", content=self.assistant))
             self.assistant = []
         if self.results:
-            self.messages.append(Message(role="tool", content=self.results))
+            self.messages.append(Message(role="tool", content=[*self.results]))
             self.results = []
 
     def add(self, item: Any, position: int) -> None:
@@ -234,9 +234,10 @@ def _plain_text(content: Any, param: str) -> str:
     if isinstance(content, list):
         texts = []
         for part in content:
-            if not isinstance(part, dict) or not isinstance(part.get("text", part.get("refusal")), str):
+            text = part.get("text", part.get("refusal")) if isinstance(part, dict) else None
+            if not isinstance(text, str):
                 raise invalid(f"{param}: only text content is supported here", param=param)
-            texts.append(part.get("text", part.get("refusal")))
+            texts.append(text)
         return "".join(texts)
     raise invalid(f"{param}.content must be a string or an array of content parts", param=param)
 

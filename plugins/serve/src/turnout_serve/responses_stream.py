@@ -214,7 +214,7 @@ class ResponsesWriter:
     def _text_start(self, event: TextStart) -> list[WireEvent]:
         openai = _openai(event.provider_metadata)
         refusal = bool(openai.get("refusal"))
-        item = {
+        item: dict[str, Any] = {
             "id": openai.get("itemId") or new_id("msg"),
             "type": "message",
             "status": "in_progress",
@@ -237,7 +237,7 @@ class ResponsesWriter:
             return []
         text.chunks.append(event.text)
         kind = "response.refusal.delta" if text.refusal else "response.output_text.delta"
-        extra = {} if text.refusal else {"logprobs": []}
+        extra: dict[str, Any] = {} if text.refusal else {"logprobs": []}
         return [
             self._event(
                 kind, item_id=text.item["id"], output_index=text.index, content_index=0, delta=event.text, **extra
@@ -279,7 +279,7 @@ class ResponsesWriter:
         events: list[WireEvent] = []
         reasoning = self._reasoning.get(key)
         if reasoning is None:
-            item = {"id": key if key != event.id else new_id("rs"), "type": "reasoning", "summary": []}
+            item: dict[str, Any] = {"id": key if key != event.id else new_id("rs"), "type": "reasoning", "summary": []}
             index, added = self._add_item(item)
             reasoning = self._reasoning[key] = _Reasoning(index, item)
             events.append(added)
