@@ -29,6 +29,7 @@ from turnout_serve.access_log import AccessRecord
 from turnout_serve.auth import authenticate
 from turnout_serve.chat_request import chat_request
 from turnout_serve.chat_stream import ChatWriter
+from turnout_serve.coalesce import coalesced
 from turnout_serve.errors import GatewayError, from_exception, invalid
 from turnout_serve.responses_request import responses_request
 from turnout_serve.responses_stream import ResponsesWriter
@@ -155,7 +156,7 @@ class Gateway:
             if record.stream:
                 streaming = True
                 return StreamingResponse(
-                    self._sse(events, first, writer, record, api.named_events),
+                    coalesced(self._sse(events, first, writer, record, api.named_events)),
                     media_type="text/event-stream",
                     headers={**headers, "cache-control": "no-cache"},
                 )
