@@ -98,31 +98,43 @@ def upstream(*bodies: bytes, hang_after: int | None = None) -> Iterator[Upstream
         yield state
 
 
+@dataclass
+class Failing:
+    """What a failing upstream answers: ``status`` (``0``: nothing at all), ``body``, ``headers``."""
+
+    url: str = ""
+    status: int = 500
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
 @contextmanager
-def failing_upstream(status: int, body: bytes, headers: dict[str, str] | None = None) -> Iterator[str]:
-    """A loopback provider answering every POST with ``status`` (``0``: never answering)."""
+def failing_upstream() -> Iterator[Failing]:
+    """A loopback provider answering every POST with the error its ``Failing`` state names."""
+    state = Failing()
     release = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("content-length") or 0))
-            if status == 0:
+            if state.status == 0:
                 release.wait(10)
                 return
-            self.send_response(status)
+            self.send_response(state.status)
             self.send_header("content-type", "application/json")
-            for name, value in (headers or {}).items():
+            for name, value in state.headers.items():
                 self.send_header(name, value)
-            self.send_header("content-length", str(len(body)))
+            self.send_header("content-length", str(len(state.body)))
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(state.body)
 
         def log_message(self, format: str, *args: object) -> None:
             pass
 
     with serve(Handler) as origin:
+        state.url = origin
         try:
-            yield origin
+            yield state
         finally:
             release.set()
 

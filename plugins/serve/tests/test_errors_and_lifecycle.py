@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 
 import httpx2
 import pytest
+from conftest import Served
 from gateway_support import (
     GATEWAY_KEY,
+    Failing,
     failing_upstream,
     gateway,
     make_runtime,
@@ -17,8 +20,15 @@ from gateway_support import (
 )
 from turnout.plugin_api import RetryPolicy, Timeouts
 
-NO_RETRY = RetryPolicy(max_retries=0)
 AUTH = {"authorization": f"Bearer {GATEWAY_KEY}"}
+
+
+@pytest.fixture(scope="module")
+def failing() -> Iterator[tuple[Failing, str]]:
+    """A gateway (no retries, 0.3 s to the first byte) in front of an upstream that fails."""
+    runtime_options = {"retry": RetryPolicy(max_retries=0), "timeouts": Timeouts(first_byte=0.3)}
+    with failing_upstream() as state, gateway(make_runtime(state.url, **runtime_options)) as url:
+        yield state, url
 
 
 def errors_body(name: str) -> bytes:
@@ -37,25 +47,26 @@ def errors_body(name: str) -> bytes:
     ids=["rate-limit", "bad-request", "upstream-auth", "server-error"],
 )
 def test_upstream_errors_map_to_openai_style_errors(
-    status: int, body: bytes, headers: dict[str, str], expected: int
+    status: int, body: bytes, headers: dict[str, str], expected: int, failing: tuple[Failing, str]
 ) -> None:
-    with failing_upstream(status, body, headers) as origin, gateway(make_runtime(origin, retry=NO_RETRY)) as url:
-        for stream in (False, True):
-            response = httpx2.post(
-                f"{url}/v1/responses", json={"model": "openai/gpt-4o", "input": "Hi", "stream": stream}, headers=AUTH
-            )
-            assert response.status_code == expected
-            error = response.json()["error"]
-            assert error["message"] and error["type"]
-            assert "sk-upstream" not in response.text
-            if expected == 429:
-                assert response.headers["retry-after"] == "7"
+    state, url = failing
+    state.status, state.body, state.headers = status, body, headers
+    for stream in (False, True):
+        response = httpx2.post(
+            f"{url}/v1/responses", json={"model": "openai/gpt-4o", "input": "Hi", "stream": stream}, headers=AUTH
+        )
+        assert response.status_code == expected
+        error = response.json()["error"]
+        assert error["message"] and error["type"]
+        assert "sk-upstream" not in response.text
+        if expected == 429:
+            assert response.headers["retry-after"] == "7"
 
 
-def test_upstream_silence_is_a_504() -> None:
-    timeouts = Timeouts(first_byte=0.3)
-    with failing_upstream(0, b"") as origin, gateway(make_runtime(origin, retry=NO_RETRY, timeouts=timeouts)) as url:
-        response = httpx2.post(f"{url}/v1/responses", json={"model": "openai/gpt-4o", "input": "Hi"}, headers=AUTH)
+def test_upstream_silence_is_a_504(failing: tuple[Failing, str]) -> None:
+    state, url = failing
+    state.status = 0
+    response = httpx2.post(f"{url}/v1/responses", json={"model": "openai/gpt-4o", "input": "Hi"}, headers=AUTH)
     assert response.status_code == 504
     assert response.json()["error"]["type"] == "timeout_error"
 
@@ -76,11 +87,9 @@ def test_upstream_silence_is_a_504() -> None:
     ],
     ids=["not-json", "no-model", "stateful", "hosted-tool", "bad-arguments", "bad-type"],
 )
-def test_bad_requests_are_400_naming_the_field(body: bytes, param: str | None) -> None:
-    with upstream(b"") as up, gateway(make_runtime(up.url)) as url:
-        response = httpx2.post(
-            f"{url}/v1/responses", content=body, headers={**AUTH, "content-type": "application/json"}
-        )
+def test_bad_requests_are_400_naming_the_field(body: bytes, param: str | None, served: Served) -> None:
+    up, url = served.upstream, served.url
+    response = httpx2.post(f"{url}/v1/responses", content=body, headers={**AUTH, "content-type": "application/json"})
     assert response.status_code == 400
     assert response.json()["error"]["param"] == param
     assert up.requests == []
