@@ -19,6 +19,7 @@ import turnout_native_openai.plugin as native_plugin
 import uvicorn
 from turnout import Runtime
 from turnout_serve.app import create_app
+from turnout_serve.server import server_options
 from turnout_serve.settings import GatewayKey, GatewaySettings, digest
 
 from testsupport import recorded_path
@@ -41,7 +42,9 @@ class Upstream:
     bodies: list[bytes] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     hang_after: int | None = None
-    """When set: send this many bytes of the body, then wait for the client to close."""
+    """When set: send this many bytes of the body, then wait for the client to close..."""
+    resume_after: float | None = None
+    """...or, when set too, this many seconds, then send the rest."""
     closed: threading.Event = field(default_factory=threading.Event)
     closed_at: float | None = None
     sent_partial: threading.Event = field(default_factory=threading.Event)
@@ -57,9 +60,9 @@ class Upstream:
 
 
 @contextmanager
-def upstream(*bodies: bytes, hang_after: int | None = None) -> Iterator[Upstream]:
+def upstream(*bodies: bytes, hang_after: int | None = None, resume_after: float | None = None) -> Iterator[Upstream]:
     """Run an ``Upstream`` on 127.0.0.1."""
-    state = Upstream(bodies=list(bodies), hang_after=hang_after)
+    state = Upstream(bodies=list(bodies), hang_after=hang_after, resume_after=resume_after)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -80,6 +83,11 @@ def upstream(*bodies: bytes, hang_after: int | None = None) -> Iterator[Upstream
             self.wfile.write(body[: state.hang_after])
             self.wfile.flush()
             state.sent_partial.set()
+            if state.resume_after is not None:
+                time.sleep(state.resume_after)
+                self.wfile.write(body[state.hang_after :])
+                self.wfile.flush()
+                return
             self.connection.settimeout(10)
             try:
                 while self.connection.recv(1024):
@@ -173,15 +181,27 @@ def settings(**overrides: Any) -> GatewaySettings:
     return GatewaySettings(**values)
 
 
+@dataclass
+class Running:
+    """A gateway running in a thread."""
+
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+
 @contextmanager
-def gateway(runtime: Runtime, gateway_settings: GatewaySettings | None = None) -> Iterator[str]:
-    """The gateway on uvicorn, in a thread, on an ephemeral loopback port; yields its base URL."""
-    app = create_app(runtime, gateway_settings or settings())
+def running_gateway(runtime: Runtime, gateway_settings: GatewaySettings | None = None) -> Iterator[Running]:
+    """The gateway on uvicorn (the options ``turnout serve`` uses), in a thread, on an ephemeral
+    loopback port."""
+    gateway_settings = gateway_settings or settings()
+    app = create_app(runtime, gateway_settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    options = {**server_options(gateway_settings.drain_timeout), "log_level": "warning"}
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", **options))
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -190,11 +210,18 @@ def gateway(runtime: Runtime, gateway_settings: GatewaySettings | None = None) -
             raise RuntimeError("the gateway did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield Running(f"http://127.0.0.1:{port}", server, thread)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@contextmanager
+def gateway(runtime: Runtime, gateway_settings: GatewaySettings | None = None) -> Iterator[str]:
+    """``running_gateway``, yielding its base URL."""
+    with running_gateway(runtime, gateway_settings) as running:
+        yield running.url
 
 
 # -- what a recording says --------------------------------------------------------------------

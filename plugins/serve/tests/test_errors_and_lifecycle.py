@@ -16,6 +16,9 @@ from gateway_support import (
     gateway,
     make_runtime,
     recording,
+    responses_recorded,
+    running_gateway,
+    settings,
     upstream,
 )
 from turnout.plugin_api import RetryPolicy, Timeouts
@@ -128,3 +131,36 @@ def test_client_disconnect_closes_the_upstream_within_a_second(case: str) -> Non
         client.close()
         assert up.closed.wait(1.0), "the upstream connection was still open 1 s after the client left"
         assert up.closed_at is not None and up.closed_at - left < 1.0
+
+
+@pytest.mark.parametrize("finishes", [True, False], ids=["finishes-in-time", "cut-at-timeout"])
+def test_shutdown_drains_in_flight_streams_up_to_the_timeout(finishes: bool) -> None:
+    body = recording("openai-responses", "mirascope__text-gpt-4o.0.sse")
+    expected = responses_recorded(body)
+    resume_after = 0.3 if finishes else None  # else the upstream never finishes
+    events: list[dict[str, object]] = []
+    with (
+        upstream(body, hang_after=len(body) // 2, resume_after=resume_after) as up,
+        running_gateway(make_runtime(up.url), settings(drain_timeout=1.0)) as running,
+    ):
+        client = httpx2.Client(base_url=running.url, headers=AUTH, timeout=30)
+        request = {"model": "openai/gpt-4o", "input": "Hi", "stream": True}
+        with client.stream("POST", "/v1/responses", json=request) as response:
+            assert up.sent_partial.wait(5)
+            running.server.should_exit = True  # what SIGTERM does
+            try:
+                events += [json.loads(line[5:]) for line in response.iter_lines() if line.startswith("data:")]
+            except httpx2.RemoteProtocolError:
+                assert not finishes  # cut when the drain timeout ran out
+        running.thread.join(timeout=10)
+        assert not running.thread.is_alive()
+        with pytest.raises(httpx2.TransportError):  # the listener is closed
+            client.get("/healthz")
+        if not finishes:
+            assert up.closed.wait(1.0)
+    text = "".join(str(event["delta"]) for event in events if event["type"] == "response.output_text.delta")
+    if finishes:
+        assert events[-1]["type"] == "response.completed"
+        assert text == expected.text
+    else:
+        assert all(event["type"] != "response.completed" for event in events)

@@ -10,8 +10,18 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import Any
 
-__all__ = ["serve"]
+__all__ = ["serve", "server_options"]
+
+
+def server_options(drain_timeout: float) -> dict[str, Any]:
+    """The uvicorn options the gateway always runs with (for ``uvicorn.run`` or ``uvicorn.Config``)."""
+    return {
+        "access_log": False,  # the gateway writes its own structured line per request
+        "log_level": "info",
+        "timeout_graceful_shutdown": drain_timeout,  # in-flight requests get this long on shutdown
+    }
 
 
 def _configure_access_log() -> None:
@@ -37,7 +47,5 @@ def serve(*, host: str, port: int, workers: int, config: str | None, drain_timeo
         host=host,
         port=port,
         workers=workers,
-        access_log=False,  # the gateway writes its own, structured, line
-        timeout_graceful_shutdown=int(drain_timeout) if drain_timeout else None,
-        log_level="info",
+        **server_options(drain_timeout),
     )
