@@ -36,6 +36,7 @@ from turnout.plugin_api import (
     TextEnd,
     TextStart,
     ToolCall,
+    ToolError,
     ToolInputDelta,
     ToolInputStart,
     ToolResult,
@@ -158,8 +159,8 @@ class ResponsesWriter:
             item=dict(item, content=[]) if item.get("type") == "message" else dict(item),
         )
 
-    def _item_done(self, index: int, item: dict[str, Any]) -> WireEvent:
-        item["status"] = "completed"
+    def _item_done(self, index: int, item: dict[str, Any], status: str = "completed") -> WireEvent:
+        item["status"] = status
         return self._event("response.output_item.done", output_index=index, item=item)
 
     def start(self) -> list[WireEvent]:
@@ -204,6 +205,8 @@ class ResponsesWriter:
             return self._tool_call(event)
         if isinstance(event, ToolResult):
             return self._tool_result(event) if event.provider_executed else []
+        if isinstance(event, ToolError):
+            return self._call_failed(event)
         if isinstance(event, ProviderError):
             self._error = self._error or event
             return []
@@ -393,6 +396,14 @@ class ResponsesWriter:
         events.append(self._item_done(call.index, call.item))
         return events
 
+    def _call_failed(self, event: ToolError) -> list[WireEvent]:
+        """A call whose arguments never became valid JSON: its item ends ``incomplete``."""
+        call = self._calls.pop(event.id, None)
+        if call is None:
+            return []
+        call.item["arguments"] = "".join(call.chunks)
+        return [self._item_done(call.index, call.item, "incomplete")]
+
     def _provider_call(self, event: ToolCall) -> list[WireEvent]:
         openai = _openai(event.provider_metadata)
         kind = openai.get("itemType")
@@ -424,11 +435,8 @@ class ResponsesWriter:
             }
             if event.result.type == "error":
                 item["status"] = "failed"
-        final_status = item.get("status", "completed")
         index, added = self._add_item(item)
-        done = self._item_done(index, item)
-        item["status"] = final_status
-        return [added, done]
+        return [added, self._item_done(index, item, item.get("status") or "completed")]
 
     def _finish(self, event: Finish) -> list[WireEvent]:
         self.response["usage"] = responses_usage(event.usage)
