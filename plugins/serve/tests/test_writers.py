@@ -5,6 +5,7 @@ from __future__ import annotations
 from turnout.plugin_api import (
     Finish,
     ProviderError,
+    Source,
     StepFinish,
     StepStart,
     TextDelta,
@@ -108,3 +109,16 @@ def test_chat_refusal_and_tool_call_without_deltas() -> None:
     assert chunks[-1]["usage"]["total_tokens"] == 3  # type: ignore[index]
     message = writer.completion()["choices"][0]["message"]
     assert message["refusal"] == "I can't." and message["content"] is None
+
+
+def test_sources_become_annotations_of_the_text_they_cite() -> None:
+    writer = ResponsesWriter("p/m", {})
+    source = Source(id="s1", kind="url", url="https://example.org", title="Ex", text_id="t", start=0, end=5)
+    wire = run(
+        writer,
+        [StepStart(), TextStart(id="t"), TextDelta(id="t", text="Hello"), TextEnd(id="t"), source, Finish()],
+    )
+    added = [event for event in wire if event["type"] == "response.output_text.annotation.added"]
+    expected = {"type": "url_citation", "url": "https://example.org", "title": "Ex", "start_index": 0, "end_index": 5}
+    assert [event["annotation"] for event in added] == [expected]
+    assert writer.result()["output"][0]["content"][0]["annotations"] == [expected]

@@ -9,6 +9,8 @@ turnout event; ``fail(error)`` ends a stream that broke after it started. Every 
 - the reasoning blocks of one OpenAI item → one ``reasoning`` item, one summary part per block,
   with ``encrypted_content`` from ``reasoning-end`` so the client can send it back;
 - a client tool call → a ``function_call`` item, arguments streamed as they come;
+- a source citing a text block → an annotation of that text (``url_citation`` /
+  ``file_citation``);
 - a provider-executed tool → the provider's own item (the native runtime keeps the raw item as
   the result), or a minimal ``<tool>_call`` item.
 
@@ -32,6 +34,7 @@ from turnout.plugin_api import (
     ReasoningDelta,
     ReasoningEnd,
     ReasoningStart,
+    Source,
     TextDelta,
     TextEnd,
     TextStart,
@@ -89,6 +92,7 @@ class _Text:
     item: dict[str, Any]
     refusal: bool
     chunks: list[str] = field(default_factory=list)
+    annotations: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -133,7 +137,8 @@ class ResponsesWriter:
         }
         """The response object: in progress until the terminal event, then final."""
         self._sequence = 0
-        self._texts: dict[str, _Text] = {}
+        self._texts: dict[str, _Text] = {}  # open text blocks
+        self._text_blocks: dict[str, _Text] = {}  # every text block, for the sources citing one
         self._reasoning: dict[str, _Reasoning] = {}  # by OpenAI item id (or block id)
         self._reasoning_of_block: dict[str, _Reasoning] = {}
         self._calls: dict[str, _Call] = {}
@@ -207,6 +212,8 @@ class ResponsesWriter:
             return self._tool_result(event) if event.provider_executed else []
         if isinstance(event, ToolError):
             return self._call_failed(event)
+        if isinstance(event, Source):
+            return self._source(event)
         if isinstance(event, ProviderError):
             self._error = self._error or event
             return []
@@ -225,7 +232,7 @@ class ResponsesWriter:
             "content": [],
         }
         index, added = self._add_item(item)
-        text = self._texts[event.id] = _Text(index, item, refusal)
+        text = self._texts[event.id] = self._text_blocks[event.id] = _Text(index, item, refusal)
         part = {"type": "refusal", "refusal": ""} if refusal else {"type": "output_text", "text": "", "annotations": []}
         return [
             added,
@@ -259,7 +266,7 @@ class ResponsesWriter:
                 "response.refusal.done", item_id=item_id, output_index=text.index, content_index=0, refusal=value
             )
         else:
-            part = {"type": "output_text", "text": value, "annotations": [], "logprobs": []}
+            part = {"type": "output_text", "text": value, "annotations": text.annotations, "logprobs": []}
             done = self._event(
                 "response.output_text.done",
                 item_id=item_id,
@@ -275,6 +282,30 @@ class ResponsesWriter:
                 "response.content_part.done", item_id=item_id, output_index=text.index, content_index=0, part=part
             ),
             self._item_done(text.index, text.item),
+        ]
+
+    def _source(self, event: Source) -> list[WireEvent]:
+        """A cited source → an annotation of the text it supports (sources tied to no text are left out)."""
+        text = self._text_blocks.get(event.text_id) if event.text_id else None
+        if text is None or text.refusal:
+            return []
+        annotation: dict[str, Any]
+        if event.kind == "url":
+            annotation = {"type": "url_citation", "url": event.url or "", "title": event.title or ""}
+            annotation.update(start_index=event.start or 0, end_index=event.end or 0)
+        else:
+            annotation = {"type": "file_citation", "file_id": event.file_id or "", "filename": event.title or ""}
+            annotation["index"] = event.start or 0
+        text.annotations.append(annotation)
+        return [
+            self._event(
+                "response.output_text.annotation.added",
+                item_id=text.item["id"],
+                output_index=text.index,
+                content_index=0,
+                annotation_index=len(text.annotations) - 1,
+                annotation=annotation,
+            )
         ]
 
     def _reasoning_start(self, event: ReasoningStart) -> list[WireEvent]:
