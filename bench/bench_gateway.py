@@ -49,7 +49,7 @@ def run_gateway(base_url: str, ports: multiprocessing.Queue[int]) -> None:
     from turnout_serve.settings import GatewayKey, GatewaySettings, digest
 
     app = create_app(runtime_for(base_url), GatewaySettings(keys=(GatewayKey("bench", digest(KEY)),)))
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # asyncio then sets TCP_NODELAY
     sock.bind((HOST, 0))
     ports.put(sock.getsockname()[1])
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))

@@ -196,7 +196,7 @@ def running_gateway(runtime: Runtime, gateway_settings: GatewaySettings | None =
     loopback port."""
     gateway_settings = gateway_settings or settings()
     app = create_app(runtime, gateway_settings)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # so asyncio sets TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 
 from turnout.plugin_api import Usage
 
-__all__ = ["AccessRecord", "logger"]
+__all__ = ["AccessRecord", "log_to_stderr", "logger"]
 
 logger = logging.getLogger("turnout.serve.access")
 
@@ -49,3 +50,13 @@ class AccessRecord:
         fields = asdict(self)
         del fields["started"]
         logger.info(json.dumps(fields, separators=(",", ":")))
+
+
+def log_to_stderr() -> None:
+    """Write the access lines to stderr, as they are (what ``turnout serve`` does in each worker)."""
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False

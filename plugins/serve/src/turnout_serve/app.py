@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from turnout.plugin_api import Finish, LLMEvent, LLMRequest
 
-from turnout_serve.access_log import AccessRecord
+from turnout_serve.access_log import AccessRecord, log_to_stderr
 from turnout_serve.auth import authenticate
 from turnout_serve.chat_request import chat_request
 from turnout_serve.chat_stream import ChatWriter
@@ -351,8 +351,10 @@ def create_app(runtime: Runtime, settings: GatewaySettings) -> Starlette:
 
 
 def app_from_environment() -> Starlette:
-    """The application for ``uvicorn --factory``: configuration from ``$TURNOUT_CONFIG`` and friends."""
+    """The application for ``uvicorn --factory`` (each worker): configuration from
+    ``$TURNOUT_CONFIG`` and friends, access lines to stderr."""
     from turnout import Runtime
 
+    log_to_stderr()
     runtime = Runtime()
     return create_app(runtime, GatewaySettings.from_config(runtime.config))
