@@ -13,7 +13,7 @@ from turnout_serve.settings import KEYS_ENV, GatewaySettings
 
 
 def config(serve: dict[str, object]) -> Runtime:
-    return Runtime(config={"serve": serve}, load_entry_points=False)
+    return Runtime(config={"plugin": {"serve": serve}}, load_entry_points=False)
 
 
 def test_keys_come_from_env_variables_digests_and_the_keys_variable() -> None:
@@ -49,10 +49,10 @@ def test_keys_come_from_env_variables_digests_and_the_keys_variable() -> None:
 @pytest.mark.parametrize(
     ("serve", "key"),
     [
-        ({"keys": {"x": {}}}, "serve.keys.x"),
-        ({"keys": {"x": {"key_sha256": "short"}}}, "serve.keys.x.key_sha256"),
-        ({"max_body_bytes": 0}, "serve.max_body_bytes"),
-        ({"unknown": 1}, "serve.unknown"),
+        ({"keys": {"x": {}}}, "plugin.serve.keys.x"),
+        ({"keys": {"x": {"key_sha256": "short"}}}, "plugin.serve.keys.x.key_sha256"),
+        ({"max_body_bytes": 0}, "plugin.serve.max_body_bytes"),
+        ({"unknown": 1}, "plugin.serve.unknown"),
     ],
 )
 def test_bad_serve_settings_are_config_errors_naming_the_key(serve: dict[str, object], key: str) -> None:
@@ -69,7 +69,7 @@ def test_serve_refuses_to_start_without_keys(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     monkeypatch.delenv(KEYS_ENV, raising=False)
-    (tmp_path / "turnout.toml").write_text("[serve]\n")
+    (tmp_path / "turnout.toml").write_text("[plugin.serve]\n")
     monkeypatch.setenv("TURNOUT_CONFIG", str(tmp_path / "turnout.toml"))
     assert main(["serve", "--port", "0"]) == 2
     assert "no gateway API keys configured" in capsys.readouterr().err

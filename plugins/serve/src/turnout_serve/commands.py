@@ -36,7 +36,7 @@ def serve_command(args: argparse.Namespace) -> int:
     settings = GatewaySettings.from_config(Runtime(config=config).config)
     if not settings.keys:
         print(
-            f"error: no gateway API keys configured: add [serve.keys.<id>] to the configuration "
+            f"error: no gateway API keys configured: add [plugin.serve.keys.<id>] to the configuration "
             f"or set ${KEYS_ENV}; without one every request would be refused",
             file=sys.stderr,
         )

@@ -1,14 +1,14 @@
-"""The gateway's settings: API keys, model aliases, limits — from ``[serve]`` and the environment.
+"""The gateway's settings: API keys, model aliases, limits — from ``[plugin.serve]`` and the environment.
 
-In the turnout configuration file::
+In the turnout configuration file (``plugin.<name>`` tables belong to plugins)::
 
-    [serve]
+    [plugin.serve]
     max_body_bytes = 4194304            # larger request bodies get a 413
     drain_timeout = 30                  # seconds in-flight streams get on shutdown
     cors_origins = []                   # no CORS unless origins are listed
     aliases = { "gpt-4o" = "openai/gpt-4o" }
 
-    [serve.keys.alice]                  # "alice" is the key id the access log shows
+    [plugin.serve.keys.alice]                  # "alice" is the key id the access log shows
     key_env = "ALICE_GATEWAY_KEY"       # the key is read from this variable...
     # key_sha256 = "<hex digest>"       # ...or only its SHA-256 is stored
     models = ["openai/*"]               # optional allowlist (shell-style patterns)
@@ -95,14 +95,14 @@ class GatewaySettings:
 
     @classmethod
     def from_config(cls, config: Config, env: Mapping[str, str] | None = None) -> GatewaySettings:
-        """Read ``[serve]`` from the configuration and ``$TURNOUT_SERVE_KEYS``."""
+        """Read ``[plugin.serve]`` from the configuration and ``$TURNOUT_SERVE_KEYS``."""
         env = os.environ if env is None else env
-        raw: Any = (config.model_extra or {}).get("serve") or {}
+        raw: Any = ((config.model_extra or {}).get("plugin") or {}).get("serve") or {}
         try:
             section = _ServeSection.model_validate(raw)
         except ValidationError as exc:
             error = exc.errors()[0]
-            key = ".".join(["serve", *(str(part) for part in error["loc"])])
+            key = ".".join(["plugin", "serve", *(str(part) for part in error["loc"])])
             raise ConfigError(error["msg"], source=config.source, key=key) from None
         keys = []
         for key_id, entry in section.keys.items():
@@ -113,7 +113,7 @@ class GatewaySettings:
                 if value := env.get(entry.key_env):
                     keys.append(GatewayKey(key_id, digest(value), models))
             else:
-                raise ConfigError("set key_env or key_sha256", source=config.source, key=f"serve.keys.{key_id}")
+                raise ConfigError("set key_env or key_sha256", source=config.source, key=f"plugin.serve.keys.{key_id}")
         keys.extend(_env_keys(env.get(KEYS_ENV, "")))
         return cls(
             keys=tuple(keys),
