@@ -135,19 +135,14 @@ def responses_body(text_deltas: int, argument_deltas: int) -> list[bytes]:
             },
         }
     )
-    return [
-        f"event: {p['type']}\ndata: {json.dumps(p, separators=(',', ':'))}\n\n".encode()
-        for p in payloads
-    ]
+    return [f"event: {p['type']}\ndata: {json.dumps(p, separators=(',', ':'))}\n\n".encode() for p in payloads]
 
 
 def serve_forever(events: list[bytes], ports: multiprocessing.Queue[int]) -> None:
     """Run in a child process: a loopback HTTP/1.1 server answering every request with the
     stream, one chunk per event, until the parent terminates it."""
     chunks = [b"%x\r\n%s\r\n" % (len(event), event) for event in events] + [b"0\r\n\r\n"]
-    head = (
-        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
-    )
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -196,11 +191,7 @@ def native_client(base_url: str) -> Callable[[], Awaitable[int]]:
     """The native runtime, end to end, counting the events it yields."""
     runtime = Runtime(
         native=True,
-        config={
-            "provider": {
-                "openai": {"options": {"apiKey": "sk-bench-not-a-key", "baseURL": base_url}}
-            }
-        },
+        config={"provider": {"openai": {"options": {"apiKey": "sk-bench-not-a-key", "baseURL": base_url}}}},
         plugins=[native_plugin],
         load_entry_points=False,
     )
@@ -251,10 +242,7 @@ async def main(rounds: int, text_deltas: int, argument_deltas: int) -> None:
             f"{median / len(events) * 1e6:6.2f} µs/event (median {median * 1000:.0f} ms)"
         )
     ratios = [n / r for n, r in zip(timings["native"], timings["raw"], strict=True)]
-    print(
-        f"  ratio native/raw: {statistics.median(ratios):.2f} "
-        f"(per round: {', '.join(f'{r:.2f}' for r in ratios)})"
-    )
+    print(f"  ratio native/raw: {statistics.median(ratios):.2f} (per round: {', '.join(f'{r:.2f}' for r in ratios)})")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""``import turnout`` and plugin discovery import no provider SDK."""
+"""``import turnout`` and plugin discovery import no provider SDK (nor the gateway's server stack)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,6 @@ def test_runtime_with_every_plugin_discovered_imports_no_provider_sdk() -> None:
     env = {k: v for k, v in os.environ.items() if k != "TURNOUT_PLUGINS"}
     out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True)
     result = json.loads(out.stdout)
-    assert {"native_openai", "zen_console", "aisdk_fallback"} <= set(result["plugins"])
+    assert {"native_openai", "zen_console", "aisdk_fallback", "serve"} <= set(result["plugins"])
     loaded = {name.split(".")[0] for name in result["modules"]}
-    assert not loaded & {"openai", "anthropic", "pydantic_ai", "google", "groq", "mistralai"}
+    assert not loaded & {"openai", "anthropic", "pydantic_ai", "google", "groq", "mistralai", "starlette", "uvicorn"}

@@ -187,3 +187,11 @@ def test_untrusted_data_may_only_define_its_own_providers(caplog: pytest.LogCapt
     ):
         assert warned in caplog.text
     assert "/home/me" not in caplog.text
+
+
+def test_plugin_tables_are_free_form_for_their_plugin_but_must_be_tables() -> None:
+    config = Config.from_data({"plugin": {"serve": {"anything": {"nested": 1}}}})
+    assert config.model_extra is not None and config.model_extra["plugin"]["serve"] == {"anything": {"nested": 1}}
+    with pytest.raises(ConfigError) as raised:
+        Config.from_data({"plugin": {"serve": 3}})
+    assert raised.value.key == "plugin.serve"

@@ -4,8 +4,9 @@
 with a ``ConfigError`` naming the source, the dotted key path and the closest valid key:
 
 - an unknown key anywhere except in the free-form places (``options`` tables, which hold
-  provider-specific options and are passed on as is, and a model's metadata keys copied from
-  the reference config); a near-miss of a known option (``apikey``, ``baseUrl``, ``header``)
+  provider-specific options and are passed on as is, ``plugin.<name>`` tables, which belong to
+  the plugin of that name and are checked by it, and a model's metadata keys copied from the
+  reference config); a near-miss of a known option (``apikey``, ``baseUrl``, ``header``)
   is still an error there;
 - ``options.apiKey`` that is not a string, ``options.baseURL`` / ``api`` that is not a
   non-empty string, ``headers`` that is not a table of strings.
@@ -31,7 +32,7 @@ logger = logging.getLogger("turnout.config")
 TEMPLATE = re.compile(r"\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 """An ``{env:NAME}`` template; group 1 is the variable name."""
 
-TOP_KEYS = frozenset({"$schema", "default_model", "experimental_native_llm", "provider"})
+TOP_KEYS = frozenset({"$schema", "default_model", "experimental_native_llm", "provider", "plugin"})
 PROVIDER_KEYS = frozenset(
     {"name", "npm", "api", "auth", "options", "models", "console_managed", "id", "env", "whitelist", "blacklist"}
 )
@@ -128,6 +129,8 @@ def _keys(table: Mapping[str, Any], valid: Collection[str], path: str, source: s
 def check_config_data(data: Mapping[str, Any], *, source: str, strict: bool = True) -> None:
     """Raise ``ConfigError`` for unknown keys (when ``strict``) and ill-typed values in ``data``."""
     _keys(data, TOP_KEYS, "", source, strict)
+    for name, section in _table(data.get("plugin") or {}, "plugin", source).items():
+        _table(section, f"plugin.{name}", source)
     providers = data.get("provider")
     if providers is None:
         return

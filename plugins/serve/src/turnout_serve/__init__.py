@@ -1,0 +1,1 @@
+"""turnout serve: an OpenAI-compatible gateway in front of the turnout runtime."""
