@@ -16,6 +16,7 @@ a block that fits none of these fails (nothing escapes silently):
   in-process against the loopback server and must exit 0.
 - ``sh setup`` / ``console setup``: installs or runs other tools (pip, uv, pytest): shown, not run.
 - ``text``: output or an error message, for reading.
+- ``dockerfile``: a container image recipe: shown, not built (no container engine in the tests).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ KINDS = {
     ("sh", "setup"),
     ("console", "setup"),
     ("text", ""),
+    ("dockerfile", ""),
 }
 
 
@@ -211,7 +213,7 @@ def test_doc_block(
             request.getfixturevalue("docs_env")
             run_commands(block, capsys, monkeypatch)
         case _:
-            pass  # setup commands and text: shown, not run (classified above)
+            pass  # setup commands, text and recipes: shown, not run (classified above)
 
 
 def test_the_quickstart_prints_the_answer_and_then_the_runtime_on_its_own_line(
