@@ -15,6 +15,7 @@ import pytest
 from turnout.events import (
     Finish,
     ProviderError,
+    Source,
     ReasoningDelta,
     ReasoningEnd,
     StepFinish,
@@ -41,13 +42,35 @@ HOSTED = {
     "image_generation_call": "image_generation",
     "mcp_call": "mcp",
 }
+# Tools the API defines and the client runs (the Responses reference): item type → (name, input).
 CLIENT_EXECUTED = {
-    "local_shell_call": "local_shell",
-    "shell_call": "shell",
-    "apply_patch_call": "apply_patch",
-    "computer_call": "computer_use",
-    "mcp_approval_request": "mcp",
+    "local_shell_call": ("local_shell", "action"),
+    "shell_call": ("shell", "action"),
+    "apply_patch_call": ("apply_patch", "operation"),
+    "computer_call": ("computer_use", "action"),
+    "tool_search_call": ("tool_search", "arguments"),
 }
+# Their output items; one in the response means the provider ran the call (a container shell).
+OUTPUTS = {"shell_call_output", "local_shell_call_output", "apply_patch_call_output", "tool_search_output"}
+APPROVALS = {"mcp_approval_request": "mcp"}
+
+
+def _runs_on_client(item: dict[str, Any]) -> bool:
+    environment = item.get("environment") or {}
+    return environment.get("type") in (None, "local") and item.get("execution") != "server"
+
+
+def _sources(output: list[dict[str, Any]]) -> list[tuple[str | None, str | None, int | None, int | None]]:
+    """(url, file id, start, end) of every annotation of the final message items, in order."""
+    found = []
+    for item in output:
+        if item["type"] != "message":
+            continue
+        for part in item["content"]:
+            for note in part.get("annotations") or []:
+                start = note.get("start_index", note.get("index"))
+                found.append((note.get("url"), note.get("file_id"), start, note.get("end_index")))
+    return found
 
 
 def test_every_recording_is_replayed(recorded_dir: Path) -> None:
@@ -71,14 +94,27 @@ def _expected(terminal: dict[str, Any]) -> dict[str, Any]:
                 calls.append((item["call_id"], item["name"], json.loads(item["arguments"] or "{}")))
             except json.JSONDecodeError:  # e.g. cut off by max_output_tokens
                 malformed.append(item["call_id"])
+        elif item["type"] in CLIENT_EXECUTED and _runs_on_client(item):
+            name, field = CLIENT_EXECUTED[item["type"]]
+            calls.append((item["call_id"], name, item[field]))
+        elif item["type"] == "custom_tool_call":
+            calls.append((item["call_id"], item["name"], {"input": item["input"]}))
+    # provider-run calls, each answered by its output item (paired by call id, else in order)
     hosted = [(item["id"], HOSTED[item["type"]]) for item in output if item["type"] in HOSTED]
-    provider_calls = [
-        (item["id"], HOSTED[item["type"]])
-        if item["type"] in HOSTED
-        else (item.get("call_id") or item["id"], CLIENT_EXECUTED[item["type"]])
-        for item in output
-        if item["type"] in HOSTED or item["type"] in CLIENT_EXECUTED
-    ]
+    provider_calls = []
+    for item in output:
+        if item["type"] in HOSTED:
+            provider_calls.append((item["id"], HOSTED[item["type"]]))
+        elif item["type"] in APPROVALS:
+            provider_calls.append((item["id"], APPROVALS[item["type"]]))
+        elif item["type"] in CLIENT_EXECUTED and not _runs_on_client(item):
+            call = (item.get("call_id") or item["id"], CLIENT_EXECUTED[item["type"]][0])
+            provider_calls.append(call)
+            answered = any(
+                other["type"] in OUTPUTS and other.get("call_id") == item.get("call_id") for other in output
+            )
+            if answered:
+                hosted.append(call)
     reasoning = "".join(
         summary["text"]
         for item in output
@@ -107,8 +143,14 @@ def _expected(terminal: dict[str, Any]) -> dict[str, Any]:
         finish = "length"
     elif reason == "content_filter":
         finish = "content-filter"
+    elif calls or malformed:
+        finish = "tool-calls"
+    elif any(
+        part.get("type") == "refusal" for item in output if item["type"] == "message" for part in item["content"]
+    ):
+        finish = "content-filter"  # the refusal rule (docs/events.md)
     else:
-        finish = "tool-calls" if calls else "stop"
+        finish = "stop"
     return {
         "text": text,
         "calls": calls,
@@ -121,16 +163,11 @@ def _expected(terminal: dict[str, Any]) -> dict[str, Any]:
         "finish": finish,
         "response_id": response["id"],
         "failed": terminal["type"] == "response.failed",
+        "sources": _sources(output),
     }
 
 
-DEFECTS = {
-    "mirascope__openai-responses-handles-refusal-for-stream.0": (
-        "tool arguments cut off by max_output_tokens become a provider-error (finish error) "
-        "instead of the design's tool-error + error tool-result for that call (finish length); "
-        "tool semantics on every runtime (issue 12), 'malformed arguments'"
-    ),
-}
+DEFECTS: dict[str, str] = {}
 """Recording stem → a known defect owned by another issue (strict xfail: a fix is noticed)."""
 
 
@@ -204,5 +241,7 @@ def test_recorded_stream_matches_its_terminal_event(path: Path) -> None:
         )
         assert got == expected["usage"]
         assert finish.usage.provider_metadata == {"openai": terminal["response"]["usage"]}
+    sources = [e for e in events if isinstance(e, Source)]
+    assert [(s.url, s.file_id, s.start, s.end) for s in sources] == expected["sources"]
     errors = [e for e in events if isinstance(e, ProviderError)]
     assert len(errors) == (1 if expected["failed"] else 0)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from turnout.errors import StreamDecodeError
-from turnout.events import LLMEvent, ProviderError, StepFinish, TextDelta, ToolCall, ToolInputEnd
+from turnout.events import LLMEvent, ProviderError, StepFinish, TextDelta, ToolCall, ToolError, ToolInputEnd
 from turnout_native_openai.stream import finish_reason, parse_responses_stream, usage_from_response
 
 
@@ -87,15 +87,17 @@ def test_empty_arguments_parse_as_an_empty_object() -> None:
     assert [e.input for e in events if isinstance(e, ToolCall)] == [{}]
 
 
-def test_arguments_cut_off_by_max_output_tokens_are_a_truncated_error_not_a_call() -> None:
+def test_arguments_cut_off_by_max_output_tokens_are_a_tool_error_not_a_call() -> None:
     incomplete = {
         "type": "response.incomplete",
         "response": {"id": "resp_1", "incomplete_details": {"reason": "max_output_tokens"}},
     }
     events = parse([fc_added(), fc_delta('{"q": "wea'), incomplete])
-    assert not [e for e in events if isinstance(e, ToolCall | ToolInputEnd)]
-    (error,) = [e for e in events if isinstance(e, ProviderError)]
-    assert error.code == "truncated" and error.retryable is True
+    assert not [e for e in events if isinstance(e, ToolCall | ProviderError)]
+    types = [e.type for e in events]
+    assert types[-3:] == ["tool-input-end", "tool-error", "step-finish"]
+    (error,) = [e for e in events if isinstance(e, ToolError)]
+    assert error.id == "call_1" and error.name == "lookup"
     assert "wea" not in error.message  # never the argument text
     assert error.provider_metadata == {
         "openai": {
@@ -110,13 +112,12 @@ def test_arguments_cut_off_by_max_output_tokens_are_a_truncated_error_not_a_call
     assert isinstance(events[-1], StepFinish) and events[-1].reason == "length"
 
 
-def test_invalid_final_arguments_are_a_truncated_error_on_a_clean_completion() -> None:
+def test_invalid_final_arguments_are_a_tool_error_on_a_clean_completion() -> None:
     events = parse([fc_added(), fc_done('{"q": '), completed()])
-    assert not [e for e in events if isinstance(e, ToolCall)]
-    (error,) = [e for e in events if isinstance(e, ProviderError)]
-    assert error.code == "truncated"
+    assert not [e for e in events if isinstance(e, ToolCall | ProviderError)]
+    (error,) = [e for e in events if isinstance(e, ToolError)]
     assert error.provider_metadata["openai"]["toolArgumentFailure"] == "incomplete-buffer"  # type: ignore[index]
-    assert events[-1].reason == "error"  # type: ignore[union-attr]
+    assert events[-1].reason == "tool-calls"  # type: ignore[union-attr]  # the model reads the error next
 
 
 def test_nothing_after_the_first_terminal_event_is_read() -> None:

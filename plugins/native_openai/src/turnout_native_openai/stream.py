@@ -10,14 +10,22 @@ events followed by one ``step-finish`` (the core numbers steps and emits ``finis
   "reasoningEncryptedContent"}}``, the state a follow-up request sends back;
 - function calls stream as ``tool-input-start → tool-input-delta* → tool-input-end →
   tool-call``; the ``arguments`` of ``output_item.done`` are authoritative;
-- hosted tools (web search, file search, code interpreter, image generation, MCP) become a
-  ``tool-call`` + ``tool-result`` pair with ``provider_executed``; tools OpenAI defines but the
-  client runs (local shell, shell, apply patch, computer use, MCP approval requests) become a
-  ``provider_executed`` ``tool-call`` without a result;
+- hosted tools (web search, file search, code interpreter, image generation, MCP, a shell in a
+  hosted container, a server tool search) become a ``tool-call`` + ``tool-result`` pair with
+  ``provider_executed``, in stream order; an MCP approval request is a ``provider_executed``
+  ``tool-call`` without a result;
+- tools OpenAI defines but the client runs (shell, local shell, apply patch, computer use,
+  custom tools, a client tool search) are client tool calls, typed input from the finished
+  item (``action``, ``operation``, ``{"input": <text>}`` for a custom tool), metadata
+  ``{"openai": {"itemId", "itemType"}}`` so the output goes back as the matching item;
+- message annotations (URL, file and container file citations) become ``source`` events
+  before the message's ``text-end``;
 - ``response.completed`` / ``.incomplete`` / ``.failed`` end the step; nothing after the first
   of them is read. ``error`` and ``response.failed`` become one ``provider-error``; a call whose
-  arguments never completed (or are not JSON) becomes a ``provider-error`` classified
-  ``truncated``, never a call with guessed input.
+  arguments never completed (or are not JSON) ends its input and becomes a ``tool-error``
+  (the core answers it with an error ``tool-result``), never a call with guessed input;
+- a refusal is text (marked ``{"openai": {"refusal": true}}``) and, unless a tool was called
+  or the output was cut off, finishes the step with ``content-filter``.
 
 Malformed frames, and a stream that ends before a terminal event, raise ``StreamDecodeError``.
 Unknown event types are ignored.
@@ -25,6 +33,7 @@ Unknown event types are ignored.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -40,11 +49,13 @@ from turnout.plugin_api import (
     ReasoningDelta,
     ReasoningEnd,
     ReasoningStart,
+    Source,
     StepFinish,
     TextDelta,
     TextEnd,
     TextStart,
     ToolCall,
+    ToolError,
     ToolInputDelta,
     ToolInputEnd,
     ToolInputStart,
@@ -84,12 +95,20 @@ _HOSTED: dict[str, tuple[str, Any]] = {
     ),
 }
 
-# Tools OpenAI defines but the client executes: item type → (tool name, input from the item).
-_CLIENT_EXECUTED: dict[str, tuple[str, Any]] = {
-    "local_shell_call": ("local_shell", lambda item: item.get("action") or {}),
-    "shell_call": ("shell", lambda item: item.get("action") or {}),
-    "apply_patch_call": ("apply_patch", lambda item: item.get("operation") or {}),
-    "computer_call": ("computer_use", lambda item: item.get("action") or {}),
+# Tools OpenAI defines but the client runs: item type → (tool name, the typed input, output item
+# type). A custom (freeform) tool is called by its own name; its input is the text the model wrote.
+CLIENT_TOOLS: dict[str, tuple[str | None, Any, str]] = {
+    "shell_call": ("shell", lambda item: item.get("action") or {}, "shell_call_output"),
+    "local_shell_call": ("local_shell", lambda item: item.get("action") or {}, "local_shell_call_output"),
+    "apply_patch_call": ("apply_patch", lambda item: item.get("operation") or {}, "apply_patch_call_output"),
+    "computer_call": ("computer_use", lambda item: item.get("action") or {}, "computer_call_output"),
+    "custom_tool_call": (None, lambda item: {"input": item.get("input") or ""}, "custom_tool_call_output"),
+    "tool_search_call": ("tool_search", lambda item: item.get("arguments") or {}, "tool_search_output"),
+}
+"""Item type → (tool name, or ``None`` for the item's own name; input from the item; output item type)."""
+
+# Approval requests the host answers (``mcp_approval_response``); reported as provider-executed calls.
+_APPROVALS: dict[str, tuple[str, Any]] = {
     "mcp_approval_request": (
         "mcp",
         lambda item: {
@@ -137,17 +156,18 @@ def usage_from_response(response: Mapping[str, Any]) -> Usage | None:
     )
 
 
-def finish_reason(response: Mapping[str, Any], *, called_function: bool) -> FinishReason:
+def finish_reason(response: Mapping[str, Any], *, called_function: bool, refused: bool = False) -> FinishReason:
     """Map ``response.incomplete_details.reason`` to a finish reason.
 
-    No reason: ``tool-calls`` when a client function call finished, else ``stop``;
+    No reason: ``tool-calls`` when a client tool call finished, else ``content-filter`` when
+    the model refused (the refusal rule, see ``docs/events.md``), else ``stop``;
     ``max_output_tokens`` → ``length``; ``content_filter`` → ``content-filter``; anything else
     → ``tool-calls`` after a function call, else ``unknown``.
     """
     details = response.get("incomplete_details")
     reason = details.get("reason") if isinstance(details, Mapping) else None
     if not reason:
-        return "tool-calls" if called_function else "stop"
+        return "tool-calls" if called_function else "content-filter" if refused else "stop"
     if reason == "max_output_tokens":
         return "length"
     if reason == "content_filter":
@@ -187,7 +207,9 @@ class _ResponsesStream:
         self.reasoning_open: set[str] = set()  # open reasoning block ids
         self.calls: dict[str, _PendingCall] = {}  # unfinished function calls by item id
         self.broken: list[tuple[_PendingCall, str]] = []  # finalized calls with unparsable input
+        self.hosted_pending: dict[str | None, list[tuple[str, str]]] = {}  # output key → (call id, name)
         self.called_function = False
+        self.refused = False
         self.error_reported = False
         self.done = False
         self.handlers: dict[str, Any] = {
@@ -222,6 +244,7 @@ class _ResponsesStream:
     def refusal_delta(self, event: dict[str, Any]) -> Iterator[LLMEvent]:
         delta = _text_of(event.get("delta"))
         if delta:
+            self.refused = True
             block = event.get("item_id") or "text-0"
             yield from self.open_text(block, refusal=True)
             yield TextDelta(id=block, text=delta, provider_metadata={"openai": {"refusal": True}})
@@ -296,6 +319,7 @@ class _ResponsesStream:
         kind = item.get("type")
         if kind == "message":
             block = item.get("id")
+            yield from _sources(item)
             if block in self.text_open:
                 yield from self.close_text(block)
         elif kind == "function_call":
@@ -322,16 +346,67 @@ class _ResponsesStream:
                 provider_executed=True,
                 provider_metadata=metadata,
             )
-        elif kind in _CLIENT_EXECUTED:
-            name, make_input = _CLIENT_EXECUTED[kind]
+        elif kind in CLIENT_TOOLS:
+            if _client_executed(item):
+                yield from self.finish_client_item(item)
+            else:
+                yield from self.hosted_client_kind(item)
+        elif kind in _OUTPUT_OF_HOSTED:
+            yield from self.hosted_output(item)
+        elif kind in _APPROVALS:
+            name, make_input = _APPROVALS[kind]
             item_id = item.get("id") or ""
             yield ToolCall(
-                id=item.get("call_id") or item_id,
+                id=item_id,
                 name=name,
                 input=make_input(item),
                 provider_executed=True,
                 provider_metadata={"openai": {"itemId": item_id, "itemType": kind}},
             )
+
+    def finish_client_item(self, item: Mapping[str, Any]) -> Iterator[LLMEvent]:
+        """A client-executed tool call (shell, apply patch, custom …), from its finished item
+        (the only authoritative one: a call id may change between ``added`` and ``done``)."""
+        name, make_input, _ = CLIENT_TOOLS[item["type"]]
+        call_id = item.get("call_id") or item.get("id") or ""
+        tool = name or item.get("name") or ""
+        value = make_input(item)
+        metadata = _client_metadata(item)
+        self.called_function = True
+        yield ToolInputStart(id=call_id, name=tool, provider_metadata=metadata)
+        yield ToolInputDelta(id=call_id, name=tool, text=json.dumps(value, ensure_ascii=False))
+        yield ToolInputEnd(id=call_id, name=tool, provider_metadata=metadata)
+        yield ToolCall(id=call_id, name=tool, input=value, provider_metadata=metadata)
+
+    def hosted_client_kind(self, item: Mapping[str, Any]) -> Iterator[LLMEvent]:
+        """A client tool kind the provider ran itself (a container shell, a server tool search)."""
+        name, make_input, _ = CLIENT_TOOLS[item["type"]]
+        item_id = item.get("id") or ""
+        call_id = item.get("call_id") or item_id
+        tool = name or item.get("name") or ""
+        self.hosted_pending.setdefault(item.get("call_id"), []).append((call_id, tool))
+        yield ToolCall(
+            id=call_id,
+            name=tool,
+            input=make_input(item),
+            provider_executed=True,
+            provider_metadata={"openai": {"itemId": item_id, "itemType": item["type"]}},
+        )
+
+    def hosted_output(self, item: Mapping[str, Any]) -> Iterator[LLMEvent]:
+        """The output item of a call the provider ran: the ``tool-result`` of that call."""
+        pending = self.hosted_pending.get(item.get("call_id"))
+        if not pending:
+            return  # an output for a call this stream did not make: nothing to pair it with
+        call_id, name = pending.pop(0)
+        error = item.get("error")
+        yield ToolResult(
+            id=call_id,
+            name=name,
+            result=ToolResultValue(type="error", value=error) if error else ToolResultValue(type="json", value=item),
+            provider_executed=True,
+            provider_metadata={"openai": {"itemId": item.get("id") or "", "itemType": item["type"]}},
+        )
 
     def finish_call(self, item: Mapping[str, Any]) -> Iterator[LLMEvent]:
         item_id = item.get("id")
@@ -362,22 +437,21 @@ class _ResponsesStream:
         for block in list(self.text_open):
             yield from self.close_text(block)
 
-    def truncated(self, terminal: str, response: Mapping[str, Any]) -> Iterator[LLMEvent]:
-        """One ``provider-error`` per call whose arguments never became valid JSON."""
+    def malformed(self, terminal: str, response: Mapping[str, Any]) -> Iterator[LLMEvent]:
+        """A ``tool-error`` for each call whose arguments never became valid JSON (cut off by
+        the output limit, or the stream ended): never a call with guessed input. The core then
+        answers the call with an error ``tool-result`` the model can read."""
         details = response.get("incomplete_details")
         incomplete = details.get("reason") if isinstance(details, Mapping) else None
         unfinished = [(call, "".join(call.parts), False) for call in self.calls.values()]
         finalized = [(call, text, True) for call, text in self.broken]
         for call, text, item_finalized in finalized + unfinished:
             if terminal == "response.incomplete":
-                cause = "provider-truncated"
-                message = "truncated tool call"
+                cause, what = "provider-truncated", "were cut off"
             elif terminal == "response.completed":
-                cause = "incomplete-buffer"
-                message = "finalized an incomplete argument buffer for tool call"
+                cause, what = "incomplete-buffer", "are not valid JSON"
             else:
-                cause = "stream-ended"
-                message = "stream ended early with incomplete tool call"
+                cause, what = "stream-ended", "never completed (the stream ended)"
             size = len(text.encode())
             reason = f", reason={incomplete}" if incomplete else ""
             failure: dict[str, Any] = {
@@ -389,11 +463,13 @@ class _ResponsesStream:
             }
             if incomplete:
                 failure["incompleteReason"] = incomplete
-            yield ProviderError(
-                message=f"OpenAI Responses {message} {call.name} ({size} argument bytes, {terminal}{reason})",
-                code="truncated",
-                retryable=True,
-                provider_metadata={"openai": failure},
+            metadata = {"openai": failure}
+            yield ToolInputEnd(id=call.call_id, name=call.name, provider_metadata={"openai": {"itemId": call.item_id}})
+            yield ToolError(
+                id=call.call_id,
+                name=call.name,
+                message=f"the arguments of tool call {call.name} {what} ({size} bytes, {terminal}{reason})",
+                provider_metadata=metadata,
             )
         self.calls.clear()
         self.broken.clear()
@@ -402,10 +478,10 @@ class _ResponsesStream:
         response = event.get("response") or {}
         self.done = True
         yield from self.close_all()
-        reason = finish_reason(response, called_function=self.called_function)
-        if self.calls or self.broken:
-            yield from self.truncated(event["type"], response)
-            reason = "length" if reason == "length" else "error"
+        broken = bool(self.calls or self.broken)
+        reason = finish_reason(response, called_function=self.called_function or broken, refused=self.refused)
+        if broken:
+            yield from self.malformed(event["type"], response)
         yield StepFinish(
             reason=reason,
             usage=usage_from_response(response),
@@ -416,7 +492,7 @@ class _ResponsesStream:
         response = event.get("response") or {}
         self.done = True
         yield from self.close_all()
-        yield from self.truncated("response.failed", response)
+        yield from self.malformed("response.failed", response)
         if not self.error_reported:
             yield _provider_error(event, "OpenAI Responses response failed")
         yield StepFinish(
@@ -437,8 +513,56 @@ class _ResponsesStream:
                 "OpenAI Responses stream ended before response.completed, response.incomplete or response.failed"
             )
         yield from self.close_all()
-        yield from self.truncated("error", {})
+        yield from self.malformed("error", {})
         yield StepFinish(reason="error")
+
+
+def _sources(item: Mapping[str, Any]) -> Iterator[Source]:
+    """A ``source`` for each annotation of a finished message item (URL and file citations)."""
+    block = item.get("id") or "text-0"
+    content = item.get("content")
+    for part_index, part in enumerate(content if isinstance(content, list) else ()):
+        notes = part.get("annotations") if isinstance(part, Mapping) else None
+        for index, note in enumerate(notes if isinstance(notes, list) else ()):
+            if not isinstance(note, Mapping):
+                continue
+            url, file_id = note.get("url"), note.get("file_id")
+            if not isinstance(url, str) and not isinstance(file_id, str):
+                continue  # an annotation that cites nothing (nothing to show)
+            start = note.get("start_index", note.get("index"))
+            end = note.get("end_index")
+            title = note.get("title", note.get("filename"))
+            yield Source(
+                id=f"{block}:{part_index}:{index}",
+                kind="url" if isinstance(url, str) else "file",
+                url=url if isinstance(url, str) else None,
+                file_id=file_id if isinstance(file_id, str) and not isinstance(url, str) else None,
+                title=title if isinstance(title, str) else None,
+                text_id=block,
+                start=start if isinstance(start, int) else None,
+                end=end if isinstance(end, int) else None,
+                provider_metadata={"openai": dict(note)},
+            )
+
+
+_OUTPUT_OF_HOSTED = frozenset(output for _, _, output in CLIENT_TOOLS.values())
+
+
+def _client_executed(item: Mapping[str, Any]) -> bool:
+    """Whether the client runs this tool item (a shell in a hosted container, or a tool search
+    with ``execution: server``, is run by the provider)."""
+    environment = item.get("environment")
+    if isinstance(environment, Mapping) and environment.get("type") not in (None, "local"):
+        return False
+    return item.get("execution") != "server"
+
+
+def _client_metadata(item: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{"openai": {"itemId", "itemType"}}`` (and pending safety checks of a computer call)."""
+    openai: dict[str, Any] = {"itemId": item.get("id") or "", "itemType": item["type"]}
+    if item.get("pending_safety_checks"):
+        openai["pendingSafetyChecks"] = item["pending_safety_checks"]
+    return {"openai": openai}
 
 
 def _text_metadata(block: str, refusal: bool) -> dict[str, dict[str, Any]]:
