@@ -10,7 +10,8 @@
 5. A provider error inside a 200 stream is a ``provider-error``; the stream still ends with
    ``finish`` (reason ``error``).
 6. Host tools run for client tool calls only; each yields one ``tool-result`` (preceded by
-   ``tool-error`` when it failed).
+   ``tool-error`` when it failed). Calls left to the caller (a provider-defined tool without a
+   handler) have none: they are the last step's, and the stream finishes with ``tool-calls``.
 
 One state machine (``EventRules``) holds the rules, in two modes. Repairing, for
 ``StreamGuard``, which wraps what a plugin yields for each provider call: it fills in what is
@@ -106,21 +107,24 @@ class EventRules:
     violation.
     """
 
-    def __init__(self, *, repair: bool) -> None:
+    def __init__(self, *, repair: bool, left_to_caller: Iterable[str] = ()) -> None:
         self.repair = repair
         """Fill in what is safe (the live guard) rather than report it (the checker)."""
+        self.left_to_caller = frozenset(left_to_caller)
+        """Strict: client call ids the caller answers (no ``tool-result`` in the stream)."""
         self.steps: list[StepRecord] = []
         """Every step so far, the open one last."""
         self._step: StepRecord | None = None  # the open step
         self._call_done = False  # repairing: this provider call's step has finished
         self._finished = False  # strict: finish was seen
+        self._finish_reason: FinishReason | None = None  # strict: the reason on finish
         self._used: set[tuple[str, str]] = set()  # (kind, id as emitted) for blocks and tool calls
         self._open_blocks: dict[_Block, str] = {}  # (kind, id as given) -> id as emitted, in opening order
         self._seen_blocks: set[_Block] = set()  # (kind, id as given) opened in the open step
         self._open_inputs: dict[str, str] = {}  # call id -> tool name
         self._ended_inputs: set[str] = set()  # input ended, tool-call or tool-error still due
         self._sources: set[str] = set()  # source ids of the open step
-        self._client_calls: set[str] = set()
+        self._client_calls: dict[str, int] = {}  # call id -> step index
         self._errored: set[str] = set()
         self._results: set[str] = set()
 
@@ -215,9 +219,15 @@ class EventRules:
             raise RuleViolation(1, f"stream ended inside step {self._step.index} (no step-finish)")
         if not self._finished:
             raise RuleViolation(4, "stream ended without finish")
-        missing = sorted(self._client_calls - self._results)
+        missing = sorted(set(self._client_calls) - self._results - self.left_to_caller)
         if missing:
             raise RuleViolation(6, f"client tool calls without a tool-result: {missing}")
+        last = len(self.steps) - 1
+        for call_id in sorted(self.left_to_caller & set(self._client_calls)):
+            if call_id in self._results or self._client_calls[call_id] != last or self._finish_reason != "tool-calls":
+                raise RuleViolation(
+                    6, f"call {call_id!r} left to the caller must be unanswered, of the last step, finish tool-calls"
+                )
 
     def total(self) -> Finish:
         """The one final ``finish``: the last step's reason and provider metadata (``responseId`` …),
@@ -337,7 +347,7 @@ class EventRules:
                 ToolInputEnd(id=event.id, name=event.name),
             )
         self._ended_inputs.discard(event.id)
-        self._client_calls.add(event.id)
+        self._client_calls[event.id] = step.index
         step.client_calls.append(event)
         return (*before, event)
 
@@ -409,6 +419,7 @@ class EventRules:
         if self._step is not None:
             raise RuleViolation(1, f"finish while step {self._step.index} has no step-finish")
         self._finished = True
+        self._finish_reason = event.reason
         total = Usage.total(step.usage for step in self.steps)
         if total is not None and (event.usage is None or _counts(event.usage) != _counts(total)):
             raise RuleViolation(4, f"finish usage {_counts(event.usage)} is not the sum of the steps {_counts(total)}")
@@ -468,9 +479,13 @@ class EventProtocolError(AssertionError):
         super().__init__(f"event {index}{shown}: {message} [{RULES[rule]}]")
 
 
-def check_events(events: Iterable[LLMEvent]) -> None:
-    """Check a complete stream against every invariant; raise ``EventProtocolError`` if it breaks one."""
-    rules = EventRules(repair=False)
+def check_events(events: Iterable[LLMEvent], *, left_to_caller: Iterable[str] = ()) -> None:
+    """Check a complete stream against every invariant; raise ``EventProtocolError`` if it breaks one.
+
+    ``left_to_caller``: ids of client calls the stream leaves for the caller to answer (calls
+    of a provider-defined tool without a handler), which have no ``tool-result``.
+    """
+    rules = EventRules(repair=False, left_to_caller=left_to_caller)
     events = list(events)
     for index, event in enumerate(events):
         try:

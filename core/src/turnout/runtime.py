@@ -133,7 +133,10 @@ class Runtime:
         Runs up to ``max_steps`` provider calls: after a step that ends with client tool calls,
         the host tools run and, if steps remain, the model is called again with the results;
         after a step the provider paused (``step-finish`` with ``paused``), it is called again
-        with that step's output so it continues its turn. The stream ends with exactly one ``finish``.
+        with that step's output so it continues its turn. Calls of a provider-defined tool
+        without a handler (``Tool.left_to_caller``) are not run: the stream ends there (reason
+        ``tool-calls``) and the caller answers them in the next request's ``messages``. The
+        stream ends with exactly one ``finish``.
         """
         return self._observed(request, max_steps, None)
 
@@ -190,10 +193,10 @@ class Runtime:
                     await _aclose(events)
                 record = guard.steps[-1]
                 tool_events: list[Any] = []
-                if record.client_calls:
-                    tool_events = await run_tool_calls(
-                        record.client_calls, tools, current.messages, cancelled=cancelled
-                    )
+                left = {tool.name for tool in tools if tool.left_to_caller}
+                to_run = [call for call in record.client_calls if call.name not in left]
+                if to_run:
+                    tool_events = await run_tool_calls(to_run, tools, current.messages, cancelled=cancelled)
                 for failed in record.failed_calls:
                     tool_events.append(
                         ToolResult(
@@ -202,7 +205,8 @@ class Runtime:
                     )
                 for event in tool_events:
                     yield event
-                if builder is None:
+                left_open = len(to_run) < len(record.client_calls)  # some calls are the caller's to answer
+                if builder is None or left_open:
                     break
                 if record.reason == "tool-calls" and tool_events:
                     follow_up = [builder.message(), tool_results_message(tool_events)]

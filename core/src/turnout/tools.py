@@ -58,6 +58,11 @@ class Tool:
     ``execute(input, ctx)`` may be sync or async; its return value is sent back as JSON (a
     ``ToolResultValue`` is passed through as is). ``validate`` (optional) turns the raw input
     into what ``execute`` receives and raises on invalid input.
+
+    A **provider-defined** tool (``provider`` set, e.g. OpenAI's shell or apply patch tool) is
+    declared to the provider in its own terms instead of as a function; runtimes for other
+    providers refuse it. Without ``execute`` its calls are left to the caller: the stream ends
+    with ``tool-calls`` and the caller sends the output back in ``messages``.
     """
 
     name: str
@@ -73,6 +78,8 @@ class Tool:
     timeout: float | None = DEFAULT_TOOL_TIMEOUT
     """Seconds one call may run before it becomes a tool error (``None``: no limit). An async
     tool is cancelled; a sync function keeps running in its worker thread, its result ignored."""
+    provider: Mapping[str, Mapping[str, Any]] | None = None
+    """A provider-defined tool: its definition keyed by provider, e.g. ``{"openai": {"type": "shell"}}``."""
 
     def __post_init__(self) -> None:
         timeout = self.timeout
@@ -80,6 +87,11 @@ class Tool:
             raise ValueError(
                 f"tool {self.name!r}: timeout must be a positive number of seconds or None, not {timeout!r}"
             )
+
+    @property
+    def left_to_caller(self) -> bool:
+        """A provider-defined tool without a handler: the caller answers its calls."""
+        return self.provider is not None and self.execute is None
 
     @classmethod
     def from_function(

@@ -15,9 +15,9 @@ import pytest
 from turnout.events import (
     Finish,
     ProviderError,
-    Source,
     ReasoningDelta,
     ReasoningEnd,
+    Source,
     StepFinish,
     TextDelta,
     ToolCall,

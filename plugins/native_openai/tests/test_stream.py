@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from turnout.errors import StreamDecodeError
-from turnout.events import LLMEvent, ProviderError, StepFinish, TextDelta, ToolCall, ToolError, ToolInputEnd
+from turnout.events import LLMEvent, ProviderError, StepFinish, TextDelta, ToolCall, ToolError
 from turnout_native_openai.stream import finish_reason, parse_responses_stream, usage_from_response
 
 

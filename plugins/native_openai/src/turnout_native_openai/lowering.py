@@ -40,6 +40,8 @@ from turnout.plugin_api import (
     resolve_openai_options,
 )
 
+from turnout_native_openai.client_tools import call_item, client_call_types, output_item, provider_tool
+
 if TYPE_CHECKING:
     from turnout.plugin_api import ResolvedModel, Tool
 
@@ -165,17 +167,19 @@ def strict_schema(schema: Any) -> Any:
 
 
 def responses_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:
-    """Host tools as Responses function tools (schemas passed through, strict mode off)."""
-    return [
-        {
-            "type": "function",
-            "name": tool.name,
-            "description": tool.description,
-            "parameters": tool.input_schema,
-            "strict": False,
-        }
-        for tool in tools
-    ]
+    """Host tools as Responses function tools (schemas passed through, strict mode off);
+    provider-defined tools (shell, apply patch, custom …) as OpenAI defines them."""
+    return [provider_tool(tool) if tool.provider is not None else _function_tool(tool) for tool in tools]
+
+
+def _function_tool(tool: Tool) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "name": tool.name,
+        "description": tool.description,
+        "parameters": tool.input_schema,
+        "strict": False,
+    }
 
 
 # -- input items ------------------------------------------------------------------------------
@@ -183,6 +187,7 @@ def responses_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:
 
 def _input(request: LLMRequest, *, store: bool | None) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
+    client_calls = client_call_types(request.messages)
     if request.system:
         items.append({"role": "system", "content": "\n".join(request.system)})
     for message in request.messages:
@@ -192,7 +197,7 @@ def _input(request: LLMRequest, *, store: bool | None) -> list[dict[str, Any]]:
         elif message.role == "assistant":
             items.extend(_assistant_items(message, store=store))
         else:
-            items.extend(_tool_outputs(message))
+            items.extend(_tool_outputs(message, client_calls))
     return items
 
 
@@ -247,6 +252,9 @@ def _assistant_items(message: Message, *, store: bool | None) -> list[dict[str, 
         elif isinstance(part, ToolCallPart):
             if part.provider_executed:
                 continue  # the provider ran it; it holds that state itself
+            if (client_item := call_item(part)) is not None:
+                items.append(client_item)
+                continue
             items.append(
                 {
                     "type": "function_call",
@@ -267,12 +275,15 @@ def _assistant_items(message: Message, *, store: bool | None) -> list[dict[str, 
     return items
 
 
-def _tool_outputs(message: Message) -> list[dict[str, Any]]:
+def _tool_outputs(message: Message, client_calls: Mapping[str, str]) -> list[dict[str, Any]]:
     outputs: list[dict[str, Any]] = []
     for part in message.content:
         if not isinstance(part, ToolResultPart):
             raise UnsupportedRequestError(f"tool messages can hold tool results only, not {part.type} parts")
         if part.provider_executed:
+            continue
+        if part.id in client_calls:
+            outputs.append(output_item(part, client_calls[part.id]))
             continue
         outputs.append({"type": "function_call_output", "call_id": part.id, "output": _output_text(part)})
     return outputs
