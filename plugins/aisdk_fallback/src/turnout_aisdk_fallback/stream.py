@@ -30,6 +30,7 @@ from turnout.plugin_api import (
     ReasoningEnd,
     ReasoningStart,
     ResolvedModel,
+    Source,
     StepFinish,
     StepStart,
     TextDelta,
@@ -67,6 +68,9 @@ _FINISH_REASONS: dict[str | None, FinishReason] = {
     "content_filter": "content-filter",
     "error": "error",
 }
+
+_OPENAI_HOSTED_NAMES = {"code_execution": "code_interpreter"}
+"""pydantic-ai's name → the Responses tool name the native runtime reports (its item type)."""
 
 _REPORTED_BUCKETS: dict[str, frozenset[str]] = {
     # Buckets the provider's API always reports, so 0 there means "none", not "unknown".
@@ -172,10 +176,13 @@ class EventConverter:
             # pydantic-ai keeps a refusal out of the parts (and reports content_filter); the
             # caller still sees what the model said, as a text block of its own.
             block_id = self._unique_id("refusal", "text", len(self._blocks), exact=False)
-            yield TextStart(id=block_id)
-            yield TextDelta(id=block_id, text=refusal)
-            yield TextEnd(id=block_id)
+            marker = {response.provider_name or self.api: {"refusal": True}}
+            yield TextStart(id=block_id, provider_metadata=marker)
+            yield TextDelta(id=block_id, text=refusal, provider_metadata=marker)
+            yield TextEnd(id=block_id, provider_metadata=marker)
         reason = _FINISH_REASONS.get(response.finish_reason, "unknown")
+        if reason == "content-filter" and refusal and any(b.kind == "tool" for b in self._blocks.values()):
+            reason = "tool-calls"  # the refusal rule: a tool call decides the reason first
         step_metadata = (
             {response.provider_name or self.api: {"responseId": response.provider_response_id}}
             if response.provider_response_id
@@ -213,9 +220,13 @@ class EventConverter:
             if part.content:
                 yield ReasoningDelta(id=block.id, text=part.content)
         elif isinstance(part, pai.NativeToolCallPart):
-            self._open(index, "native-call", part, part.tool_call_id, name=part.tool_name)
+            self._open(index, "native-call", part, part.tool_call_id, name=self._hosted_name(part.tool_name))
         elif isinstance(part, pai.NativeToolReturnPart):
-            self._open(index, "native-return", part, part.tool_call_id, name=part.tool_name)
+            # A provider's tool result arrives whole: emitted now, in stream order, under the
+            # id of the call it answers.
+            name = self._hosted_name(part.tool_name)
+            self._open(index, "native-return", part, part.tool_call_id, name=name, exact=True)
+            yield from self._end(index, part)
         elif isinstance(part, pai.ToolCallPart):
             block = self._open(index, "tool", part, part.tool_call_id, name=part.tool_name, exact=True)
             yield ToolInputStart(id=block.id, name=block.name)
@@ -255,6 +266,7 @@ class EventConverter:
         block.ended = True
         block.part = part
         if block.kind == "text":
+            yield from _sources(block.id, part)
             yield TextEnd(id=block.id, provider_metadata=_metadata(part))
         elif block.kind == "reasoning":
             # OpenAI sends a reasoning item's encrypted content after its summary parts ended:
@@ -306,6 +318,10 @@ class EventConverter:
                 return
         yield ToolCall(id=block.id, name=block.name, input=parsed, provider_metadata=_metadata(part))
 
+    def _hosted_name(self, name: str) -> str:
+        """The provider's own name of a hosted tool (pydantic-ai's are provider-neutral)."""
+        return _OPENAI_HOSTED_NAMES.get(name, name) if self.api == "openai-responses" else name
+
     def _flush_reasoning(self) -> Iterator[LLMEvent]:
         for index in self._deferred_reasoning:
             block = self._blocks[index]
@@ -338,6 +354,25 @@ class EventConverter:
             n += 1
         self._ids.add(f"{candidate}:{n}")
         return f"{candidate}:{n}"
+
+
+def _sources(block_id: str, part: Any) -> Iterator[Source]:
+    """A ``source`` for each source of each citation of a finished text part, in order."""
+    for index, citation in enumerate(getattr(part, "citations", None) or ()):
+        anchor = citation.anchor
+        for number, cited in enumerate(citation.sources):
+            web = isinstance(cited, pai.WebCitationSource)
+            yield Source(
+                id=f"{block_id}:{index}:{number}",
+                kind="url" if web else "file",
+                url=cited.url if web else None,
+                file_id=None if web else cited.document_id,
+                title=cited.title,
+                text_id=block_id,
+                start=anchor.start if anchor is not None else None,
+                end=anchor.end if anchor is not None else None,
+                cited_text=cited.excerpts[0] if cited.excerpts else None,
+            )
 
 
 def _metadata(part: Any) -> dict[str, dict[str, Any]] | None:
