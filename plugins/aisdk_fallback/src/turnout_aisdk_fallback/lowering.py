@@ -106,9 +106,10 @@ def lower_request(request: LLMRequest, model: ResolvedModel, route: Route, tools
 
 
 def _parameters(response_format: ResponseFormat | None, tools: Sequence[Tool]) -> ModelRequestParameters:
-    function_tools = [_tool_definition(tool) for tool in tools]
+    function_tools = [_tool_definition(tool) for tool in tools if tool.provider is None]
+    native = [_native_tool(tool) for tool in tools if tool.provider is not None]
     if response_format is None or response_format.json_schema is None:
-        return ModelRequestParameters(function_tools=function_tools)
+        return ModelRequestParameters(function_tools=function_tools, native_tools=native)
     output = OutputObjectDefinition(
         json_schema=response_format.json_schema,
         name=response_format.name,
@@ -116,7 +117,11 @@ def _parameters(response_format: ResponseFormat | None, tools: Sequence[Tool]) -
         strict=response_format.strict,
     )
     return ModelRequestParameters(
-        function_tools=function_tools, output_mode="native", output_object=output, allow_text_output=True
+        function_tools=function_tools,
+        native_tools=native,
+        output_mode="native",
+        output_object=output,
+        allow_text_output=True,
     )
 
 
@@ -231,6 +236,30 @@ def _tool_definition(tool: Tool) -> ToolDefinition:
         name=tool.name,
         parameters_json_schema=tool.input_schema,
         description=tool.description or None,
+    )
+
+
+_NATIVE_TOOLS = {
+    "web_search": "WebSearchTool",
+    "web_fetch": "WebFetchTool",
+    "code_execution": "CodeExecutionTool",
+    "code_interpreter": "CodeExecutionTool",
+}
+"""Provider tool type prefixes pydantic-ai can declare → its native tool class."""
+
+
+def _native_tool(tool: Tool) -> Any:
+    """A provider-hosted tool (``Tool.provider``) as pydantic-ai's native tool, when it has one."""
+    from pydantic_ai import native_tools
+
+    for definition in (tool.provider or {}).values():
+        kind = str(definition.get("type", ""))
+        for prefix, class_name in _NATIVE_TOOLS.items():
+            if kind.startswith(prefix):
+                return getattr(native_tools, class_name)()
+    raise UnsupportedRequestError(
+        f"the fallback runtime cannot declare provider-defined tool {tool.name!r} "
+        f"(it knows the hosted {', '.join(sorted(_NATIVE_TOOLS))} tools)"
     )
 
 
