@@ -62,7 +62,24 @@ def expected_reason(response: dict[str, Any]) -> str:
         return "error"
     if (response.get("incomplete_details") or {}).get("reason") == "max_output_tokens":
         return "length"
-    return "tool-calls" if function_calls(response) else "stop"
+    output = response.get("output") or []
+    if function_calls(response) or any(_runs_on_client(item) for item in output):
+        return "tool-calls"
+    refused = any(
+        part.get("type") == "refusal" for item in output if item["type"] == "message" for part in item["content"]
+    )
+    return "content-filter" if refused else "stop"  # the refusal rule (docs/tools.md)
+
+
+CLIENT_TOOL_ITEMS = {"shell_call", "local_shell_call", "apply_patch_call", "computer_call", "custom_tool_call"}
+"""Responses items of tools OpenAI defines and the client runs (its API reference)."""
+
+
+def _runs_on_client(item: dict[str, Any]) -> bool:
+    """A client tool item the client runs (not a shell in a hosted container, not a server search)."""
+    if item["type"] not in CLIENT_TOOL_ITEMS | {"tool_search_call"}:
+        return False
+    return (item.get("environment") or {}).get("type") in (None, "local") and item.get("execution") != "server"
 
 
 def usage_of(span: ReadableSpan) -> dict[str, Any]:
@@ -192,7 +209,8 @@ def test_every_recorded_stream_reports_its_response_id_usage_and_finish_reason(
     assert usage_of(chat) == expected_usage(response)
     assert attributes["gen_ai.response.finish_reasons"] == (expected_reason(response),)
     failed = response["status"] == "failed"
-    cut_short = any(call.get("status") == "incomplete" for call in function_calls(response))  # arguments lost
-    assert (chat.status.status_code == StatusCode.ERROR) is (failed or cut_short)
+    # Arguments cut off by the output limit are a tool-error for that call (the step finishes
+    # with length), not a provider error: only a failed response makes the chat span an error.
+    assert (chat.status.status_code == StatusCode.ERROR) is failed
     if failed:
         assert attributes["error.type"] == response["error"]["code"]
