@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import turnout
+from fallback_recordings import sse_payloads
 from fallback_support import loopback_server, provider_config, run_fallback
 from provider_expectations import (
     ANNOTATIONS,
@@ -174,3 +175,31 @@ def test_gemini_streamed_call_runs_and_goes_back_with_its_thought_signature() ->
 
 def _b64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text.replace("+", "-").replace("/", "_"))
+
+
+GROUNDED = [path for path in GEMINI if "grounding" in _meta(path)["features"]]
+
+
+def _grounding_sources(path: Path) -> list[tuple[str, str | None]]:
+    """The recording's grounding: each support's chunks, in order (Gemini's own metadata), as
+    (``url``, the page) for a web chunk, (``file``, None) for a retrieved document."""
+    urls: list[tuple[str, str | None]] = []
+    for chunk in sse_payloads(path):
+        for candidate in chunk.get("candidates") or []:
+            grounding = candidate.get("groundingMetadata") or {}
+            chunks = grounding.get("groundingChunks") or []
+            for support in grounding.get("groundingSupports") or []:
+                for i in support.get("groundingChunkIndices") or []:
+                    web = chunks[i].get("web")
+                    urls.append(("url", web.get("uri")) if web else ("file", None))
+    return urls
+
+
+@pytest.mark.parametrize("path", GROUNDED, ids=lambda p: p.stem)
+def test_gemini_grounding_becomes_sources_in_order(path: Path) -> None:
+    meta = _meta(path)
+    vertex = meta["provider"] == "google-vertex"
+    provider, package = ("google-vertex", "@ai-sdk/google-vertex") if vertex else ("google", "@ai-sdk/google")
+    events, _ = _replay(path, provider, package, meta["model"])
+    sources = [e for e in events if isinstance(e, turnout.Source)]
+    assert [(s.kind, s.url) for s in sources] == _grounding_sources(path)
