@@ -255,3 +255,43 @@ def test_a_function_tool_without_a_handler_still_answers_with_an_error(recorded_
     """Only provider-defined tools are left to the caller; a plain tool without execute fails."""
     assert not Tool(name="lookup").left_to_caller
     assert shell_tool().left_to_caller and not shell_tool(lambda action, ctx: []).left_to_caller
+
+
+def _approval_answer(call: ToolCall, approve: bool) -> list[Any]:
+    """The messages a host appends to answer an approval request event."""
+    asked = ToolCallPart(
+        id=call.id,
+        name=call.name,
+        input=call.input,
+        provider_executed=True,
+        provider_metadata=call.provider_metadata,
+    )
+    answer = ToolResultPart(id=call.id, name=call.name, result=ToolResultValue(value={"approve": approve}))
+    return [assistant(asked), tool_message(answer)]
+
+
+def test_mcp_approval_requests_are_answered_with_mcp_approval_response(recorded_dir: Path) -> None:
+    """Recorded: turn 1 asks for approval (denied, turn 2 says so), turn 3 asks again (approved)."""
+    turns = [recorded_dir / f"vercel-ai__mcp-tool-approval.{i}.sse" for i in (1, 2, 3, 4)]
+    request = LLMRequest(model="openai/gpt-5-mini", messages=[user("shorten https://ai-sdk.dev/")])
+    for asked_turn, answered_turn, approve in ((turns[0], turns[1], False), (turns[2], turns[3], True)):
+        recorded = _completed_item(asked_turn, "mcp_approval_request")
+        events, _ = _run([asked_turn.read_bytes()], request, max_steps=1)
+        (call,) = [e for e in events if isinstance(e, ToolCall)]
+        assert (call.id, call.name, call.provider_executed) == (recorded["id"], "mcp", True)
+        assert call.input == {key: recorded[key] for key in ("server_label", "name", "arguments")}
+        assert events[-1].type == "finish" and events[-1].reason == "stop"  # type: ignore[union-attr]
+
+        request = request.model_copy(update={"messages": [*request.messages, *_approval_answer(call, approve)]})
+        _, bodies = _run([answered_turn.read_bytes()], request, max_steps=1)
+        sent = [item for item in bodies[0]["input"] if item.get("type", "").startswith("mcp_approval")]
+        assert sent[-2:] == [
+            {
+                "type": "mcp_approval_request",
+                "id": recorded["id"],
+                "server_label": recorded["server_label"],
+                "name": recorded["name"],
+                "arguments": recorded["arguments"],
+            },
+            {"type": "mcp_approval_response", "approval_request_id": recorded["id"], "approve": approve},
+        ]

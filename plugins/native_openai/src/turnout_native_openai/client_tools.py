@@ -131,3 +131,54 @@ def provider_tool(tool: Tool) -> dict[str, Any]:
         providers = ", ".join(sorted(tool.provider or {}))
         raise UnsupportedRequestError(f"tool {tool.name!r} is defined for {providers}, not for OpenAI Responses")
     return dict(definition)
+
+
+# -- MCP approvals ------------------------------------------------------------------------------
+
+
+def _is_approval_request(part: ToolCallPart) -> bool:
+    openai = (part.provider_metadata or {}).get("openai") or {}
+    return openai.get("itemType") == "mcp_approval_request"
+
+
+def approval_requests(messages: Iterable[Message]) -> set[str]:
+    """Ids of the MCP approval requests (provider-executed ``mcp`` calls) in the assistant messages."""
+    return {
+        part.id
+        for message in messages
+        if message.role == "assistant"
+        for part in message.content
+        if isinstance(part, ToolCallPart) and _is_approval_request(part)
+    }
+
+
+def approval_request_item(part: ToolCallPart) -> dict[str, Any] | None:
+    """An earlier ``mcp_approval_request`` sent back as it came, or ``None`` for other calls."""
+    if not _is_approval_request(part):
+        return None
+    value = part.input if isinstance(part.input, Mapping) else {}
+    return {
+        "type": "mcp_approval_request",
+        "id": part.id,
+        "server_label": value.get("server_label"),
+        "name": value.get("name"),
+        "arguments": value.get("arguments"),
+    }
+
+
+def approval_response_item(part: ToolResultPart) -> dict[str, Any]:
+    """The host's answer to an approval request: ``{"approve": bool, "reason"?: str}`` (or a bare
+    bool) as an ``mcp_approval_response``; an error result denies."""
+    value = part.result.value
+    decision = value if isinstance(value, Mapping) else {"approve": value}
+    approve = decision.get("approve")
+    if part.result.type == "error":
+        approve = False
+    if not isinstance(approve, bool):
+        raise UnsupportedRequestError(
+            f"the answer to MCP approval request {part.id} must be true/false or {{'approve': bool}}, got {value!r}"
+        )
+    item: dict[str, Any] = {"type": "mcp_approval_response", "approval_request_id": part.id, "approve": approve}
+    if isinstance(decision.get("reason"), str):
+        item["reason"] = decision["reason"]
+    return item

@@ -40,7 +40,15 @@ from turnout.plugin_api import (
     resolve_openai_options,
 )
 
-from turnout_native_openai.client_tools import call_item, client_call_types, output_item, provider_tool
+from turnout_native_openai.client_tools import (
+    approval_request_item,
+    approval_requests,
+    approval_response_item,
+    call_item,
+    client_call_types,
+    output_item,
+    provider_tool,
+)
 
 if TYPE_CHECKING:
     from turnout.plugin_api import ResolvedModel, Tool
@@ -188,6 +196,7 @@ def _function_tool(tool: Tool) -> dict[str, Any]:
 def _input(request: LLMRequest, *, store: bool | None) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     client_calls = client_call_types(request.messages)
+    approvals = approval_requests(request.messages)
     if request.system:
         items.append({"role": "system", "content": "\n".join(request.system)})
     for message in request.messages:
@@ -197,7 +206,7 @@ def _input(request: LLMRequest, *, store: bool | None) -> list[dict[str, Any]]:
         elif message.role == "assistant":
             items.extend(_assistant_items(message, store=store))
         else:
-            items.extend(_tool_outputs(message, client_calls))
+            items.extend(_tool_outputs(message, client_calls, approvals))
     return items
 
 
@@ -251,6 +260,8 @@ def _assistant_items(message: Message, *, store: bool | None) -> list[dict[str, 
                 reasoning["encrypted_content"] = encrypted
         elif isinstance(part, ToolCallPart):
             if part.provider_executed:
+                if (request_item := approval_request_item(part)) is not None:
+                    items.append(request_item)  # the host answers it in a tool message
                 continue  # the provider ran it; it holds that state itself
             if (client_item := call_item(part)) is not None:
                 items.append(client_item)
@@ -275,12 +286,15 @@ def _assistant_items(message: Message, *, store: bool | None) -> list[dict[str, 
     return items
 
 
-def _tool_outputs(message: Message, client_calls: Mapping[str, str]) -> list[dict[str, Any]]:
+def _tool_outputs(message: Message, client_calls: Mapping[str, str], approvals: set[str]) -> list[dict[str, Any]]:
     outputs: list[dict[str, Any]] = []
     for part in message.content:
         if not isinstance(part, ToolResultPart):
             raise UnsupportedRequestError(f"tool messages can hold tool results only, not {part.type} parts")
         if part.provider_executed:
+            continue
+        if part.id in approvals:
+            outputs.append(approval_response_item(part))
             continue
         if part.id in client_calls:
             outputs.append(output_item(part, client_calls[part.id]))
