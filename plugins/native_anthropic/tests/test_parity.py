@@ -27,17 +27,13 @@ CONFIG = {"provider": {"anthropic": {"options": {"apiKey": "test-key", "baseURL"
 PLUGINS = (native_plugin, fallback_plugin)
 
 SERVER_TOOLS = (
-    "server tools are a known defect of the fallback (another issue): pydantic-ai emits no "
-    "provider-executed tool-call for most server_tool_use blocks (web search, web fetch, tool search, "
-    "advisor), renames the ones it reports ('code_execution' for bash/text-editor code execution, "
+    "pydantic-ai reports a server_tool_use block only for a server tool the request declared "
+    "(Tool.provider; this replay declares none), so the fallback emits no provider-executed "
+    "tool-call for most of them (web search, web fetch, tool search, advisor), renames the ones it reports ('code_execution' for bash/text-editor code execution, "
     "'tool_search' for tool_search_tool_bm25/regex, 'mcp_server:<server>' for MCP with ':1' added to "
     "the result id) and reports some results only. The native runtime reports every server_tool_use / "
     "mcp_tool_use block as a provider-executed call and every *_tool_result block as its result, in "
     "stream order, named as Anthropic names them (the names it must send back)"
-)
-CITATIONS = (
-    "the fallback emits no source events: pydantic-ai does not surface Anthropic citations in its "
-    "stream events; the native runtime turns every citations_delta into a source tied to its text block"
 )
 ZERO_THINKING_TOKENS = (
     "the recording reports output_tokens_details.thinking_tokens = 0: the native runtime keeps the "
@@ -73,7 +69,7 @@ _CALLS_AND_RESULTS = (
 )
 
 DIFFERENCES: dict[str, dict[str, str]] = {
-    **{stem: {"server_calls": SERVER_TOOLS, "sources": CITATIONS} for stem in _CALLS_AND_SOURCES},
+    **{stem: {"server_calls": SERVER_TOOLS} for stem in _CALLS_AND_SOURCES},  # sources agree
     **{stem: {"server_calls": SERVER_TOOLS} for stem in _CALLS_ONLY},
     **{stem: {"server_calls": SERVER_TOOLS, "server_results": SERVER_TOOLS} for stem in _CALLS_AND_RESULTS},
     "vercel-ai__code-execution-20260120-prompt-cache.1": {

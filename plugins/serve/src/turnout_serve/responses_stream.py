@@ -477,7 +477,7 @@ class ResponsesWriter:
             self.response["status"] = "failed"
             self.response["error"] = {"code": (error.code if error else None) or "server_error", "message": message}
             return [self._event("response.failed", response=self._snapshot())]
-        if event.reason in ("length", "content-filter"):
+        if event.reason in ("length", "content-filter") and not _refused(event.reason, self.response["output"]):
             reason = "max_output_tokens" if event.reason == "length" else "content_filter"
             self.response["status"] = "incomplete"
             self.response["incomplete_details"] = {"reason": reason}
@@ -512,3 +512,14 @@ def _parsed(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return None
+
+
+def _refused(reason: str, output: list[dict[str, Any]]) -> bool:
+    """A ``content-filter`` finish after a refusal: the refusal rule (docs/tools.md) gives that
+    reason to a completed Responses response whose message is a refusal."""
+    return reason == "content-filter" and any(
+        part.get("type") == "refusal"
+        for item in output
+        if item.get("type") == "message"
+        for part in item.get("content") or []
+    )
