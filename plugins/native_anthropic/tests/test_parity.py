@@ -29,11 +29,11 @@ PLUGINS = (native_plugin, fallback_plugin)
 SERVER_TOOLS = (
     "pydantic-ai reports a server_tool_use block only for a server tool the request declared "
     "(Tool.provider; this replay declares none), so the fallback emits no provider-executed "
-    "tool-call for most of them (web search, web fetch, tool search, advisor), renames the ones it reports ('code_execution' for bash/text-editor code execution, "
-    "'tool_search' for tool_search_tool_bm25/regex, 'mcp_server:<server>' for MCP with ':1' added to "
-    "the result id) and reports some results only. The native runtime reports every server_tool_use / "
-    "mcp_tool_use block as a provider-executed call and every *_tool_result block as its result, in "
-    "stream order, named as Anthropic names them (the names it must send back)"
+    "tool-call for most of them (web search, web fetch, tool search, advisor), and renames the ones "
+    "it reports ('code_execution' for bash/text-editor code execution, 'tool_search' for "
+    "tool_search_tool_bm25/regex, 'mcp_server:<server>' for MCP). The native runtime reports every "
+    "server_tool_use / mcp_tool_use block as a provider-executed call and every *_tool_result block "
+    "as its result, in stream order, named as Anthropic names them (the names it must send back)"
 )
 ZERO_THINKING_TOKENS = (
     "the recording reports output_tokens_details.thinking_tokens = 0: the native runtime keeps the "
