@@ -16,6 +16,7 @@ from turnout_native_anthropic.gate import check_support
 from plugins.native_anthropic.tests.messages_support import CONFIG
 
 ON = RuntimeFlags(native=True)
+REQUEST = LLMRequest(model="anthropic/claude-sonnet-4-5")
 
 
 def model(**changes: Any) -> ResolvedModel:
@@ -32,7 +33,7 @@ def model(**changes: Any) -> ResolvedModel:
 
 @pytest.mark.parametrize("provider", ["anthropic", "opencode", "my-proxy"])
 def test_supported_at_native_priority(provider: str) -> None:
-    verdict = check_support(model(provider=provider), ON)
+    verdict = check_support(REQUEST, model(provider=provider), ON)
     assert (verdict.runtime, verdict.supported, verdict.reason) == ("native-anthropic", True, None)
     assert verdict.priority == Priority.NATIVE > Priority.FALLBACK
 
@@ -53,7 +54,7 @@ def test_supported_at_native_priority(provider: str) -> None:
     ],
 )
 def test_declines_with_the_first_failing_reason(flags: RuntimeFlags, changes: dict[str, Any], reason: str) -> None:
-    verdict = check_support(model(**changes), flags)
+    verdict = check_support(REQUEST, model(**changes), flags)
     assert (verdict.runtime, verdict.supported, verdict.reason) == ("native-anthropic", False, reason)
 
 
@@ -66,3 +67,10 @@ def test_selection_through_the_runtime() -> None:
     selection = runtime.select(LLMRequest(model="opencode/gpt-5.2-codex"))
     assert selection.runtime is None
     assert selection.reasons("native-anthropic") == ["provider package is not Anthropic"]
+
+
+def test_structured_output_is_declined_so_it_is_never_dropped() -> None:
+    request = REQUEST.model_copy(update={"response_format": "json"})
+    verdict = check_support(request, model(), ON)
+    assert not verdict.supported
+    assert verdict.reason == "structured output (response_format) is not supported by native-anthropic yet"

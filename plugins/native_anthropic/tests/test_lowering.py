@@ -76,6 +76,15 @@ def test_url_headers_and_minimal_body() -> None:
     assert list(wire.json_body) == ["model", "max_tokens", "messages", "stream"]
 
 
+def test_the_http_overlay_reaches_the_wire() -> None:
+    overlay = {"body": {"metadata": {"user_id": "u-1"}, "max_tokens": 10}, "query": {"beta": "true"}, "timeout": 7.5}
+    wire = lower_request(request(http=overlay), model(), [])
+    assert wire.url == "https://api.anthropic.com/v1/messages?beta=true"
+    assert wire.json_body["metadata"] == {"user_id": "u-1"}
+    assert wire.json_body["max_tokens"] == 10  # the overlay is merged last and wins
+    assert wire.timeout == 7.5
+
+
 @pytest.mark.parametrize(
     ("model_id", "limit"),
     [

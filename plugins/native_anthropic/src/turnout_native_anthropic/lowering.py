@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from turnout.errors import UnsupportedRequestError
 from turnout.plugin_api import (
@@ -154,7 +155,13 @@ def lower_request(request: LLMRequest, model: ResolvedModel, tools: Sequence[Too
     if betas:
         headers["anthropic-beta"] = ",".join(str(beta) for beta in betas)
     base = (model.base_url or DEFAULT_BASE_URL).rstrip("/")
-    return WireRequest(url=f"{base}/messages", headers={**headers, **model.headers, **request.headers}, json=body)
+    query = f"?{urlencode(request.http.query)}" if request.http.query else ""
+    return WireRequest(
+        url=f"{base}/messages{query}",
+        headers={**headers, **model.headers, **request.headers},
+        json=request.http.apply_body(body),
+        timeout=request.http.timeout,
+    )
 
 
 def messages_tools(tools: Iterable[Tool]) -> list[dict[str, Any]]:

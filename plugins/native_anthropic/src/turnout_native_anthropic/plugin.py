@@ -29,9 +29,9 @@ turnout_manifest = Manifest(hooks_version=HOOKS_VERSION, runtimes=(RUNTIME,))
 
 
 @hookimpl
-def turnout_check_support(model: ResolvedModel, flags: RuntimeFlags) -> Verdict:
+def turnout_check_support(request: LLMRequest, model: ResolvedModel, flags: RuntimeFlags) -> Verdict:
     """Offer ``native-anthropic`` for Anthropic-package models with an API key, when the flag is on."""
-    return check_support(model, flags)
+    return check_support(request, model, flags)
 
 
 @hookimpl
