@@ -264,6 +264,15 @@ async def bench_short(rounds: int, per_round: int) -> list[dict[str, Any]]:
     ]
 
 
+def current_rss_kib() -> float:
+    """This process's resident set size now, in KiB (Linux ``/proc``; else the peak so far)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1024
+
+
 def concurrency_child(side: str, base_url: str, streams: int) -> None:
     """In a fresh process: ``streams`` concurrent streams on one side; prints its figures as JSON."""
     expected = expected_content(responses_body(200, 0))
@@ -281,7 +290,7 @@ def concurrency_child(side: str, base_url: str, streams: int) -> None:
                 return turnout_stream(client)
 
         await run()  # warm: imports, first connection
-        base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        base_rss = current_rss_kib()
         cpu, wall = time.process_time(), time.perf_counter()
         results = await asyncio.gather(*(run() for _ in range(streams)))
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -299,6 +308,7 @@ def bench_concurrency(rounds: int, streams: int) -> list[dict[str, Any]]:
     server, base_url = start_server(events)
     timings: dict[str, list[tuple[float, float]]] = {"raw": [], "native": []}
     peaks: dict[str, list[float]] = {"raw": [], "native": []}
+    peak_totals: dict[str, list[float]] = {"raw": [], "native": []}
     try:
         for _ in range(rounds):
             for side in ("raw", "native"):
@@ -311,6 +321,7 @@ def bench_concurrency(rounds: int, streams: int) -> list[dict[str, Any]]:
                 figures = json.loads(out.stdout)
                 timings[side].append((figures["wall"], figures["cpu"]))
                 peaks[side].append((figures["peak_rss_kib"] - figures["base_rss_kib"]) / streams)
+                peak_totals[side].append(figures["peak_rss_kib"])
     finally:
         server.terminate()
     total = len(events) * streams
@@ -328,6 +339,8 @@ def bench_concurrency(rounds: int, streams: int) -> list[dict[str, Any]]:
     result["baseline_events_per_s"] = 1e6 / result["baseline_wall"]
     result["throughput_ratio"] = 1 / result["wall_ratio"]
     result["rss_kib_per_stream"] = statistics.median(peaks["native"])
+    result["peak_rss_mib"] = statistics.median(peak_totals["native"]) / 1024
+    result["baseline_peak_rss_mib"] = statistics.median(peak_totals["raw"]) / 1024
     result["baseline_rss_kib_per_stream"] = statistics.median(peaks["raw"])
     return [result]
 
@@ -431,7 +444,8 @@ def table(rows: list[dict[str, Any]]) -> str:
             lines.append(
                 f"{r['subject']}: {r['events_per_s']:,.0f} events/s vs raw {r['baseline_events_per_s']:,.0f} "
                 f"(throughput {r['throughput_ratio']:.2f}x); peak RSS per stream {r['rss_kib_per_stream']:.1f} KiB "
-                f"vs raw {r['baseline_rss_kib_per_stream']:.1f} KiB"
+                f"vs raw {r['baseline_rss_kib_per_stream']:.1f} KiB (process peak {r['peak_rss_mib']:.0f} MiB "
+                f"vs {r['baseline_peak_rss_mib']:.0f} MiB)"
             )
     return "\n".join(lines)
 
