@@ -68,7 +68,7 @@ class KeepAliveServer:
     requests: int = 0
     """Requests answered (or begun), over all connections."""
     closed_mid_stream: threading.Event = field(default_factory=threading.Event)
-    """Set when the client closed a connection while its answer was held mid-stream."""
+    """Set when the client closed a connection while its answer was still going out or held."""
 
 
 @contextmanager
@@ -98,20 +98,20 @@ def serve_keepalive_sse(frames: list[bytes], *, hold_after: int | None = None) -
                     length = int(value)
             reader.read(length)
             record.requests += 1
-            conn.sendall(head)
-            for index, chunk in enumerate(chunks):
-                if index == hold_after:
-                    try:
-                        closed = not conn.recv(1)
-                    except TimeoutError:
-                        closed = False
-                    except OSError:  # reset by the client: closed too
-                        closed = True
-                    if closed:
-                        record.closed_mid_stream.set()
-                    return
-                conn.sendall(chunk)
-            conn.sendall(b"0\r\n\r\n")
+            try:
+                conn.sendall(head)
+                for index, chunk in enumerate(chunks):
+                    if index == hold_after:
+                        if not conn.recv(1):
+                            record.closed_mid_stream.set()
+                        return
+                    conn.sendall(chunk)
+                conn.sendall(b"0\r\n\r\n")
+            except TimeoutError:
+                return
+            except OSError:  # the client closed (or reset) the connection while the answer was going out
+                record.closed_mid_stream.set()
+                return
 
     def handle(conn: socket.socket) -> None:
         conn.settimeout(10)

@@ -13,7 +13,7 @@ from turnout import LLMRequest, Runtime, user
 from turnout_native_openai import plugin
 
 from testsupport import recorded_path
-from testsupport.loopback import serve_keepalive_sse
+from testsupport.loopback import KeepAliveServer, serve_keepalive_sse
 
 RECORDING = recorded_path("openai-responses", "mirascope__json-schema-gpt-4o.0.sse")
 REQUEST = LLMRequest(model="openai/gpt-4o", messages=[user("hi")])
@@ -54,21 +54,21 @@ def test_sequential_requests_share_one_connection() -> None:
 
 
 def test_leaving_a_stream_early_closes_its_connection() -> None:
-    async def main(url: str) -> None:
-        async with runtime(url) as rt:
+    async def main(server: KeepAliveServer) -> bool:
+        async with runtime(server.url) as rt:
             async for event in rt.stream(REQUEST):
                 if event.type == "text-delta":
                     break
+            return await asyncio.to_thread(server.closed_mid_stream.wait, 5)  # before the runtime closes
 
     with serve_keepalive_sse(recorded_frames(), hold_after=8) as server:
-        asyncio.run(main(server.url))
-        assert server.closed_mid_stream.wait(5)
+        assert asyncio.run(main(server))
     assert server.requests == 1
 
 
 def test_cancelling_a_stream_closes_its_connection() -> None:
-    async def main(url: str) -> None:
-        async with runtime(url) as rt:
+    async def main(server: KeepAliveServer) -> bool:
+        async with runtime(server.url) as rt:
             started = asyncio.Event()
 
             async def consume() -> None:
@@ -81,10 +81,10 @@ def test_cancelling_a_stream_closes_its_connection() -> None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             assert task.cancelled()
+            return await asyncio.to_thread(server.closed_mid_stream.wait, 5)  # before the runtime closes
 
     with serve_keepalive_sse(recorded_frames(), hold_after=8) as server:
-        asyncio.run(main(server.url))
-        assert server.closed_mid_stream.wait(5)
+        assert asyncio.run(main(server))
 
 
 def test_a_new_connection_follows_a_cancelled_one() -> None:
