@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -55,3 +56,83 @@ def serve_sse(bodies: list[bytes]) -> Iterator[Served]:
     with serve(Handler) as origin:
         served.url = origin
         yield served
+
+
+@dataclass
+class KeepAliveServer:
+    """An HTTP/1.1 keep-alive server's record: connections accepted, requests, closes seen."""
+
+    url: str = ""
+    connections: int = 0
+    """TCP connections accepted."""
+    requests: int = 0
+    """Requests answered (or begun), over all connections."""
+    closed_mid_stream: threading.Event = field(default_factory=threading.Event)
+    """Set when the client closed a connection while its answer was still going out or held."""
+
+
+@contextmanager
+def serve_keepalive_sse(frames: list[bytes], *, hold_after: int | None = None) -> Iterator[KeepAliveServer]:
+    """Answer every POST on a keep-alive connection with ``frames``, one chunk per frame.
+
+    With ``hold_after``, each answer stops after that many frames and waits (at most 10 s) for
+    the client to close the connection, which sets ``closed_mid_stream``.
+    """
+    record = KeepAliveServer()
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+    chunks = [b"%x\r\n%s\r\n" % (len(frame), frame) for frame in frames]
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def answer(conn: socket.socket) -> None:
+        reader = conn.makefile("rb")
+        while True:
+            request_line = reader.readline()
+            if not request_line:
+                return  # the client closed an idle connection
+            length = 0
+            while (line := reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            reader.read(length)
+            record.requests += 1
+            try:
+                conn.sendall(head)
+                for index, chunk in enumerate(chunks):
+                    if index == hold_after:
+                        if not conn.recv(1):
+                            record.closed_mid_stream.set()
+                        return
+                    conn.sendall(chunk)
+                conn.sendall(b"0\r\n\r\n")
+            except TimeoutError:
+                return
+            except OSError:  # the client closed (or reset) the connection while the answer was going out
+                record.closed_mid_stream.set()
+                return
+
+    def handle(conn: socket.socket) -> None:
+        conn.settimeout(10)
+        with conn, suppress(OSError):
+            answer(conn)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            record.connections += 1
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        record.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        yield record
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()

@@ -32,6 +32,49 @@ DEFAULT_LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=1
 
 _MAPPED_EXCEPTIONS = (httpx2.HTTPError, httpx2.InvalidURL)
 
+_DRAIN_BYTES = 64 * 1024
+"""The most of a body read after its reader finished, to keep the connection for the next request."""
+_DRAIN_SECONDS = 1.0
+"""The longest wait for the rest of a body after its reader finished."""
+
+
+class _ReusableBody(httpx2.AsyncByteStream):
+    """A response body whose reading can be finished after its reader stopped.
+
+    A parser stops at the stream's terminal event, a few bytes before the body ends (the last
+    chunk marker). Closing the response there throws the connection away; reading those bytes
+    first returns it to the pool. ``__aiter__`` hands out the inner iterator itself, so the
+    hot path gains no extra layer.
+    """
+
+    __slots__ = ("_chunks", "_inner")
+
+    def __init__(self, inner: httpx2.AsyncByteStream) -> None:
+        self._inner = inner
+        self._chunks: AsyncIterator[bytes] | None = None
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        self._chunks = chunks = self._inner.__aiter__()
+        return chunks
+
+    async def finish(self) -> None:
+        """Read the rest of a body already being read, if it is short and comes at once."""
+        chunks = self._chunks
+        if chunks is None:  # never read: whatever it holds is not worth waiting for
+            return
+        left = _DRAIN_BYTES
+        try:
+            async with asyncio.timeout(_DRAIN_SECONDS):
+                async for chunk in chunks:
+                    left -= len(chunk)
+                    if left < 0:
+                        return
+        except (httpx2.HTTPError, builtins.TimeoutError):
+            return  # the connection is closed instead; the caller already has everything
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
 
 class HTTPClient:
     """Sends provider requests with retries, timeouts and typed errors.
@@ -70,8 +113,10 @@ class HTTPClient:
         ``ProviderHTTPError`` subclass (body read and redacted). httpx2 failures, while sending
         and while the block reads the body, raise ``TransportError`` or ``TimeoutError``
         (``phase`` = ``connect``, ``first_byte``, ``idle`` or ``total``; ``wire.timeout``, when
-        set, is the total limit for this request). Leaving the block early, or cancelling the
-        task, closes the connection.
+        set, is the total limit for this request). Leaving the block early (an exception, or the
+        task cancelled) closes the connection; leaving it normally first reads what is left of
+        the body (up to 64 KiB, within a second), so the connection goes back to the pool for
+        the next request.
 
         >>> async with http.stream(wire) as response:  # doctest: +SKIP
         ...     async for chunk in response.aiter_bytes(): ...
@@ -121,10 +166,15 @@ class HTTPClient:
             # From here on a read timeout is the gap between chunks: httpcore reads this
             # mapping when the body starts streaming.
             request.extensions["timeout"] = self._body_timeout
+            body = _ReusableBody(response.stream) if isinstance(response.stream, httpx2.AsyncByteStream) else None
+            if body is not None:
+                response.stream = body
             try:
                 yield response
             except httpx2.HTTPError as exc:
                 raise error_from_exception(exc, url, timeouts=self.timeouts, reading_body=True) from exc
+            if body is not None and not response.is_closed:
+                await body.finish()
         finally:
             await response.aclose()
 
