@@ -320,3 +320,19 @@ def test_replay_ignores_the_current_directory_config_and_hints_turnout_run(
     code, _, err = run_cli(["replay", str(cassette)], capsys)
     assert code == 1
     assert "turnout run --record" in err and "--turnout-record" not in err and "Traceback" not in err
+
+
+def test_ctrl_c_wrapped_by_an_import_still_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import turnout.cli
+
+    def interrupted_import() -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:  # how Python reports Ctrl-C inside a class's __set_name__
+            raise RuntimeError("Error calling __set_name__ on 'cached_property' instance") from exc
+
+    monkeypatch.setattr(turnout.cli, "build_cli", interrupted_import)
+    assert turnout.cli.main(["plugins"]) == 130
+    assert capsys.readouterr().err == "error: interrupted\n"

@@ -69,6 +69,10 @@ def test_run_json_into_a_closed_pipe_is_silent(tmp_path: Path) -> None:
     assert stderr == ""
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("delay", [0.3, 0.6, 1.2])
 def test_ctrl_c_at_any_moment_exits_130_without_traceback(delay: float, tmp_path: Path) -> None:
     with serve(Hangs) as origin:
@@ -79,6 +83,8 @@ def test_ctrl_c_at_any_moment_exits_130_without_traceback(delay: float, tmp_path
             stderr=subprocess.PIPE,
             env=_env(tmp_path),
             cwd=tmp_path,
+            # as a terminal would: a test run started in the background inherits an ignored SIGINT
+            preexec_fn=_default_sigint,
         )
         time.sleep(delay)  # during start-up imports, plugin discovery, or waiting for the answer
         process.send_signal(signal.SIGINT)

@@ -73,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         from turnout.commands import UsageError
 
+        if _interrupted(exc):  # Ctrl-C inside an import can arrive wrapped (``__set_name__`` errors)
+            return _fail("interrupted", "Interrupted", EXIT_INTERRUPTED, args, argv)
         if isinstance(exc, UsageError):
             return _fail(str(exc), "UsageError", EXIT_USAGE, args, argv)
         import traceback
@@ -85,6 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not known and not verbose:
             message += " (run with -v for the traceback)"
         return _fail(message, type(exc).__name__, EXIT_ERROR, args, argv)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """True when ``exc`` was caused, however indirectly, by a ``KeyboardInterrupt``."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _verbosity(argv: list[str]) -> int:
