@@ -20,6 +20,7 @@ from turnout.runtime import Runtime
 from turnout.testing.cassette import Cassette, CassetteTransport, Interaction, RecordedRequest, RecordedResponse
 
 from testsupport import recorded_files
+from testsupport.transports import SentRequests
 
 MESSAGES_DIR = "anthropic-messages"
 TEST_KEY = "sk-ant-test-native-0000"
@@ -40,22 +41,6 @@ def sse_recording(body: bytes | str, headers: dict[str, str] | None = None, stat
 def foreign_cassette(*responses: RecordedResponse, url: str = MESSAGES_URL) -> Cassette:
     """An in-memory cassette of responses another client recorded, one per ``POST url``, in order."""
     return Cassette("recorded-stream", [Interaction(RecordedRequest("POST", url), r) for r in responses])
-
-
-class SentRequests(httpx2.AsyncBaseTransport):
-    """Keeps every request as sent (credentials included, unlike a cassette) and passes it on."""
-
-    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.requests: list[httpx2.Request] = []
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        await request.aread()
-        self.requests.append(request)
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def default_request(**changes: Any) -> LLMRequest:

@@ -21,6 +21,7 @@ from turnout.runtime import Runtime
 from turnout.testing.cassette import Cassette, CassetteTransport, Interaction, RecordedRequest, RecordedResponse
 
 from testsupport import recorded_files
+from testsupport.transports import SentRequests
 
 RESPONSES_DIR = "openai-responses"
 TEST_KEY = "sk-test-native-openai-0000"
@@ -47,22 +48,6 @@ def foreign_cassette(name: str, *responses: RecordedResponse) -> Cassette:
     in recorded order; the kit still fails on a request to another URL and on unplayed responses.
     """
     return Cassette(name, [Interaction(RecordedRequest("POST", RESPONSES_URL), r) for r in responses])
-
-
-class SentRequests(httpx2.AsyncBaseTransport):
-    """Keeps every request as sent (credentials included, unlike a cassette) and passes it on."""
-
-    def __init__(self, inner: httpx2.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.requests: list[httpx2.Request] = []
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        await request.aread()
-        self.requests.append(request)
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def default_request(**changes: Any) -> LLMRequest:
