@@ -45,6 +45,7 @@ from turnout.plugin_api import (
     ToolResultValue,
     Usage,
     WireRequest,
+    excerpt,
     secrets_in_headers,
 )
 
@@ -313,7 +314,7 @@ class EventConverter:
                     id=block.id,
                     name=block.name,
                     message=f"the model sent malformed JSON arguments for tool {block.name!r} "
-                    f"({exc}): {_excerpt(args)}",
+                    f"({exc}): {excerpt(args, 200)}",
                 )
                 return
         yield ToolCall(id=block.id, name=block.name, input=parsed, provider_metadata=_metadata(part))
@@ -394,10 +395,6 @@ def _native_args(part: pai.NativeToolCallPart) -> Any:
         except json.JSONDecodeError:
             return args
     return to_jsonable_python(args, fallback=str) if args is not None else {}
-
-
-def _excerpt(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def to_usage(usage: RequestUsage, api: str, provider: str | None = None) -> Usage | None:

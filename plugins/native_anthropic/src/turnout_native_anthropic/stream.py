@@ -54,6 +54,7 @@ from turnout.plugin_api import (
     ToolResult,
     ToolResultValue,
     Usage,
+    excerpt,
     is_context_overflow,
 )
 
@@ -121,10 +122,6 @@ def usage_from_message(raw: Mapping[str, Any] | None) -> Usage | None:
         total_tokens=total,
         provider_metadata={"anthropic": dict(raw)},
     )
-
-
-def _excerpt(data: str) -> str:
-    return data if len(data) <= _FRAME_EXCERPT else data[:_FRAME_EXCERPT] + "…"
 
 
 @dataclass(slots=True)
@@ -395,7 +392,9 @@ async def parse_messages_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LLM
             except (ValueError, TypeError, KeyError):
                 if not data.strip():
                     continue
-                raise StreamDecodeError("Invalid Anthropic Messages stream event", frame=_excerpt(data)) from None
+                raise StreamDecodeError(
+                    "Invalid Anthropic Messages stream event", frame=excerpt(data, _FRAME_EXCERPT)
+                ) from None
             if kind == "content_block_delta":
                 block = blocks.get(event["index"])
                 if block is None:
@@ -426,7 +425,7 @@ async def parse_messages_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LLM
                     return
     except (ValidationError, KeyError, TypeError, AttributeError) as exc:
         raise StreamDecodeError(
-            f"Invalid Anthropic Messages stream event ({type(exc).__name__})", frame=_excerpt(data)
+            f"Invalid Anthropic Messages stream event ({type(exc).__name__})", frame=excerpt(data, _FRAME_EXCERPT)
         ) from None
     for produced in state.ended():
         yield produced

@@ -62,6 +62,7 @@ from turnout.plugin_api import (
     ToolResult,
     ToolResultValue,
     Usage,
+    excerpt,
     redact_text,
     secrets_in_headers,
 )
@@ -177,10 +178,6 @@ def finish_reason(response: Mapping[str, Any], *, called_function: bool, refused
 
 def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _excerpt(data: str) -> str:
-    return data if len(data) <= _FRAME_EXCERPT else data[:_FRAME_EXCERPT] + "…"
 
 
 @dataclass(slots=True)
@@ -628,7 +625,9 @@ async def parse_responses_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LL
             except (ValueError, TypeError, KeyError):
                 if not data.strip() or data.strip() == "[DONE]":
                     continue
-                raise StreamDecodeError("Invalid OpenAI Responses stream event", frame=_excerpt(data)) from None
+                raise StreamDecodeError(
+                    "Invalid OpenAI Responses stream event", frame=excerpt(data, _FRAME_EXCERPT)
+                ) from None
             if kind == _TEXT_DELTA:
                 delta = event["delta"]
                 if delta:
@@ -649,7 +648,7 @@ async def parse_responses_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LL
                     if call is None:
                         raise StreamDecodeError(
                             "OpenAI Responses tool argument delta is missing its tool call",
-                            frame=_excerpt(data),
+                            frame=excerpt(data, _FRAME_EXCERPT),
                         )
                     call.parts.append(delta)
                     yield ToolInputDelta(id=call.call_id, name=call.name, text=delta)
@@ -662,7 +661,7 @@ async def parse_responses_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LL
                     return
     except (ValidationError, KeyError, TypeError, AttributeError) as exc:
         raise StreamDecodeError(
-            f"Invalid OpenAI Responses stream event ({type(exc).__name__})", frame=_excerpt(data)
+            f"Invalid OpenAI Responses stream event ({type(exc).__name__})", frame=excerpt(data, _FRAME_EXCERPT)
         ) from None
     for produced in state.ended():
         yield produced
