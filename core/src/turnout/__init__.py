@@ -6,8 +6,9 @@ The curated public API. ``Runtime`` chooses, per request, the installed plugin t
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from turnout.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from turnout import errors
@@ -114,19 +115,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'turnout' has no attribute {name!r}")
-    value = importlib.import_module(module) if name == "errors" else getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
 __all__ = [
     "HOOKS_VERSION",
     "Config",
@@ -179,3 +167,5 @@ __all__ = [
     "tool_message",
     "user",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

@@ -237,9 +237,7 @@ class EventRules:
         if self.steps:
             reason = "error" if any(step.provider_error for step in self.steps) else self.steps[-1].reason
             metadata = self.steps[-1].provider_metadata
-        return Finish(
-            reason=reason, usage=Usage.total(step.usage for step in self.steps), provider_metadata=metadata
-        )
+        return Finish(reason=reason, usage=Usage.total(step.usage for step in self.steps), provider_metadata=metadata)
 
     # -- the transitions -------------------------------------------------------------------
 

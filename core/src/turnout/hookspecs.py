@@ -99,9 +99,7 @@ def turnout_check_support(
 
 
 @hookspec(firstresult=True)
-def turnout_lower_request(
-    request: LLMRequest, model: ResolvedModel, runtime: str, tools: list[Tool]
-) -> WireRequest:
+def turnout_lower_request(request: LLMRequest, model: ResolvedModel, runtime: str, tools: list[Tool]) -> WireRequest:
     """Turn the request into what the runtime sends.
 
     Called only on the plugin that owns the chosen runtime (and on every plugin's wrappers).

@@ -26,8 +26,9 @@ almost nothing.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from turnout.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from turnout.commands import CLI, UsageError
@@ -176,19 +177,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'turnout.plugin_api' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
 __all__ = [
     "CLI",
     "CREDENTIAL_HEADERS",
@@ -263,3 +251,5 @@ __all__ = [
     "user_config_dir",
     "user_data_dir",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

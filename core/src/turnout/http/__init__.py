@@ -12,8 +12,9 @@ error helpers do not import httpx2 at all).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from turnout.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from turnout.http.client import HTTPClient
@@ -45,14 +46,6 @@ _MODULES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'turnout.http' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"turnout.http.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_exports(
+    __name__, {name: f"turnout.http.{module}" for name, module in _MODULES.items()}, __all__
+)

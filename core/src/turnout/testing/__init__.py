@@ -7,8 +7,9 @@ Install the ``turnout[testing]`` extra; the pytest plugin (fixtures ``turnout_ca
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from turnout.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from turnout.guard import EventProtocolError, check_events
@@ -77,13 +78,6 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module 'turnout.testing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOMES.get(name, "turnout.testing.cassette")), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_exports(
+    __name__, {name: _HOMES.get(name, "turnout.testing.cassette") for name in __all__}, __all__
+)
