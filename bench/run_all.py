@@ -12,10 +12,12 @@ Rows:
 - ``stream``: one Responses stream (20,000 text deltas + 2,000 argument deltas): native
   ``Runtime.stream`` vs raw httpx2 (``aiter_lines`` + ``json.loads``), and the openai SDK's
   typed stream (``responses.create(stream=True)``) vs native when ``openai`` is installed;
+  native runs once over httpx2's transport and once over the C-parser one (``turnout[fast]``)
+  when it is installed;
 - ``short``: a real recorded 37-event answer, one request after another on one client: native
-  vs raw httpx2, per request;
+  (each transport) vs raw httpx2, per request;
 - ``concurrent``: 200 concurrent streams, each side in a fresh process: aggregate events/s and
-  peak RSS per stream;
+  peak RSS per stream (native on the transport turnout chooses);
 - ``import``: ``import turnout; turnout.Runtime()`` (every installed plugin discovered) vs
   ``import httpx2, pydantic, pluggy``, fresh processes, median;
 - ``first event``: a fresh process's time to its first event, on the fallback (pydantic-ai)
@@ -105,13 +107,38 @@ async def raw_stream(client: httpx2.AsyncClient, url: str) -> Content:
     return "".join(text), "".join(arguments)
 
 
-def native_runtime(base_url: str) -> Any:
-    """A native ``Runtime`` pointed at ``base_url``, with only the native OpenAI plugin."""
+TRANSPORTS = ("httpx2", "fast") if find_spec("httptools") is not None else ("httpx2",)
+"""The network transports measured: httpx2's, and the C-parser one when ``turnout[fast]`` is installed."""
+
+
+def network(transport: str) -> httpx2.AsyncBaseTransport:
+    """The network transport named ``transport`` (``"httpx2"`` or ``"fast"``)."""
+    if transport == "fast":
+        from turnout.http.fast_transport import FastTransport
+
+        return FastTransport()
+    from turnout.http.client import DEFAULT_LIMITS
+
+    return httpx2.AsyncHTTPTransport(limits=DEFAULT_LIMITS)
+
+
+def native_runtime(base_url: str, transport: str | None = None) -> Any:
+    """A native ``Runtime`` pointed at ``base_url``, with only the native OpenAI plugin.
+
+    ``transport`` names the network transport; ``None`` lets turnout choose (the fast one when
+    its extra is installed).
+    """
     import turnout_native_openai.plugin as native_plugin
     from turnout import Runtime
 
     config = {"provider": {"openai": {"options": {"apiKey": "sk-bench-not-a-key", "baseURL": base_url}}}}
-    return Runtime(native=True, config=config, plugins=[native_plugin], load_entry_points=False)
+    return Runtime(
+        native=True,
+        config=config,
+        plugins=[native_plugin],
+        load_entry_points=False,
+        transport=None if transport is None else network(transport),
+    )
 
 
 async def turnout_stream(runtime: Any) -> Content:
@@ -191,8 +218,9 @@ async def bench_stream(rounds: int, text_deltas: int, argument_deltas: int) -> l
     sides: dict[str, Callable[[], Awaitable[Content]]] = {}
     raw_client = httpx2.AsyncClient(timeout=60)
     sides["raw"] = lambda: raw_stream(raw_client, f"{base_url}/responses")
-    runtime = native_runtime(base_url)
-    sides["native"] = lambda: turnout_stream(runtime)
+    runtimes = {transport: native_runtime(base_url, transport) for transport in TRANSPORTS}
+    for transport, runtime in runtimes.items():
+        sides[transport] = lambda runtime=runtime: turnout_stream(runtime)
     sdk = None
     if find_spec("openai") is not None:
         import openai
@@ -208,24 +236,29 @@ async def bench_stream(rounds: int, text_deltas: int, argument_deltas: int) -> l
                     timings[name].append(measured)
     finally:
         await raw_client.aclose()
-        await runtime.aclose()
+        for runtime in runtimes.values():
+            await runtime.aclose()
         if sdk is not None:
             await sdk.close()
         server.terminate()
     n = len(events)
-    rows = [row("stream", "native", "raw httpx2", timings["native"], timings["raw"], n / 1e6, "µs/event", events=n)]
+    rows = [
+        row("stream", f"native ({name})", "raw httpx2", timings[name], timings["raw"], n / 1e6, "µs/event", events=n)
+        for name in TRANSPORTS
+    ]
     if "sdk" in timings:
-        rows.append(
+        rows.extend(
             row(
                 "stream",
                 "openai SDK typed stream",
-                "native",
+                f"native ({name})",
                 timings["sdk"],
-                timings["native"],
+                timings[name],
                 n / 1e6,
                 "µs/event",
                 events=n,
             )
+            for name in TRANSPORTS
         )
     return rows
 
@@ -235,32 +268,36 @@ async def bench_short(rounds: int, per_round: int) -> list[dict[str, Any]]:
     expected = expected_content(events)
     server, base_url = start_server(events)
     raw_client = httpx2.AsyncClient(timeout=60)
-    runtime = native_runtime(base_url)
-    timings: dict[str, list[tuple[float, float]]] = {"raw": [], "native": []}
+    runtimes = {transport: native_runtime(base_url, transport) for transport in TRANSPORTS}
+    sides: dict[str, Callable[[], Awaitable[Content]]] = {
+        "raw": lambda: raw_stream(raw_client, f"{base_url}/responses")
+    }
+    for transport, runtime in runtimes.items():
+        sides[transport] = lambda runtime=runtime: turnout_stream(runtime)
+    timings: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
     try:
         for round_index in range(rounds + 1):
-            for name, run in (
-                ("raw", lambda: raw_stream(raw_client, f"{base_url}/responses")),
-                ("native", lambda: turnout_stream(runtime)),
-            ):
+            for name, run in sides.items():
                 measured = await timed(run, expected, per_round)
                 if round_index:
                     timings[name].append(measured)
     finally:
         await raw_client.aclose()
-        await runtime.aclose()
+        for runtime in runtimes.values():
+            await runtime.aclose()
         server.terminate()
     return [
         row(
             "short",
-            "native",
+            f"native ({name})",
             "raw httpx2",
-            timings["native"],
+            timings[name],
             timings["raw"],
             per_round / 1e3,
             "ms/request",
             events=len(events),
         )
+        for name in TRANSPORTS
     ]
 
 
@@ -327,7 +364,7 @@ def bench_concurrency(rounds: int, streams: int) -> list[dict[str, Any]]:
     total = len(events) * streams
     result = row(
         "concurrent",
-        f"native, {streams} streams",
+        f"native ({TRANSPORTS[-1]}), {streams} streams",
         "raw httpx2",
         timings["native"],
         timings["raw"],
