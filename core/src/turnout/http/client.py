@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import importlib.util
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import httpx2
 
-from turnout.errors import TurnoutError
+from turnout.errors import ConfigError, TurnoutError
 from turnout.http.errors import error_from_exception, error_from_response, total_timeout_error
 from turnout.http.redaction import install_log_redaction, secrets_in_headers, secrets_in_url
 from turnout.http.retry import RetryPolicy, RetryTransport
@@ -25,10 +27,40 @@ from turnout.http.timeouts import Timeouts
 if TYPE_CHECKING:
     from turnout.wire import WireRequest
 
-__all__ = ["DEFAULT_LIMITS", "HTTPClient"]
+__all__ = ["DEFAULT_LIMITS", "HTTPClient", "network_transport"]
 
 DEFAULT_LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100, keepalive_expiry=30.0)
 """Connection pool limits of the default network transport: room for hundreds of streams."""
+
+_TRANSPORT_VARIABLE = "TURNOUT_HTTP_TRANSPORT"
+_TRANSPORT_CHOICES = ("auto", "fast", "httpx2")
+
+
+def network_transport() -> httpx2.AsyncBaseTransport:
+    """The network transport ``HTTPClient`` uses when none is passed.
+
+    ``FastTransport`` (httptools) when ``turnout[fast]`` is installed, else
+    ``httpx2.AsyncHTTPTransport``; ``$TURNOUT_HTTP_TRANSPORT`` (``auto``, ``fast`` or ``httpx2``)
+    overrides the choice. Raises ``ConfigError`` for ``fast`` without the extra, or an unknown value.
+    """
+    choice = os.environ.get(_TRANSPORT_VARIABLE, "").strip().lower() or "auto"
+    if choice not in _TRANSPORT_CHOICES:
+        raise ConfigError(
+            f"unknown HTTP transport {choice!r}; expected one of {', '.join(_TRANSPORT_CHOICES)}",
+            source=f"${_TRANSPORT_VARIABLE}",
+        )
+    fast_available = importlib.util.find_spec("httptools") is not None
+    if choice == "fast" and not fast_available:
+        raise ConfigError(
+            "the fast HTTP transport needs httptools: pip install 'turnout[fast]'",
+            source=f"${_TRANSPORT_VARIABLE}",
+        )
+    if choice == "httpx2" or not fast_available:
+        return httpx2.AsyncHTTPTransport(limits=DEFAULT_LIMITS)
+    from turnout.http.fast_transport import FastTransport
+
+    return FastTransport()
+
 
 _MAPPED_EXCEPTIONS = (httpx2.HTTPError, httpx2.InvalidURL)
 
@@ -80,7 +112,7 @@ class HTTPClient:
     """Sends provider requests with retries, timeouts and typed errors.
 
     :param transport: the transport under the retry layer; defaults to the network
-        (``httpx2.AsyncHTTPTransport``). Tests pass a mock or a cassette here.
+        (``network_transport()``). Tests pass a mock or a cassette here.
     :param timeouts: connect / first-byte / idle / total limits (defaults: ``Timeouts()``).
     :param retry: the retry policy (defaults: ``RetryPolicy()``).
     """
@@ -95,7 +127,7 @@ class HTTPClient:
         install_log_redaction()
         self.timeouts = Timeouts() if timeouts is None else timeouts
         """The time limits applied to every request."""
-        network = httpx2.AsyncHTTPTransport(limits=DEFAULT_LIMITS) if transport is None else transport
+        network = network_transport() if transport is None else transport
         self.retry_transport = RetryTransport(network, retry)
         """The retry layer over the network transport."""
         self.client = httpx2.AsyncClient(
