@@ -225,7 +225,7 @@ class _Connection(asyncio.Protocol):
         head = b"\r\n".join(lines) + b"\r\n\r\n"
         chunked = request.headers.get("transfer-encoding", "").lower() == "chunked"
         if isinstance(request.stream, httpx2.ByteStream):
-            body = b"".join(request.stream)  # type: ignore[arg-type]
+            body = b"".join(request.stream)
             await self._write(request, head + body)
         else:
             await self._write(request, head)
@@ -298,7 +298,6 @@ class _Connection(asyncio.Protocol):
             self.close()
 
 
-
 class _Body(httpx2.AsyncByteStream):
     """The response body handed to httpx2: iterating reads the connection, closing releases it."""
 
@@ -350,7 +349,9 @@ class FastTransport(httpx2.AsyncBaseTransport):
         url = request.url
         scheme = url.scheme
         if scheme not in _DEFAULT_PORTS:
-            detail = "is missing an 'http://' or 'https://' protocol" if not scheme else f"has unsupported scheme {scheme!r}"
+            detail = (
+                "is missing an 'http://' or 'https://' protocol" if not scheme else f"has unsupported scheme {scheme!r}"
+            )
             raise httpx2.UnsupportedProtocol(f"Request URL {detail}.", request=request)
         key = (scheme, url.raw_host.decode("ascii"), url.port or _DEFAULT_PORTS[scheme])
         connection = self._take_idle(key)
