@@ -341,7 +341,9 @@ class FastTransport(httpx2.AsyncBaseTransport):
 
     def _ssl(self) -> ssl.SSLContext:
         if self._ssl_context is None:
-            self._ssl_context = httpx2.create_ssl_context(verify=self._verify, trust_env=self._trust_env)
+            context = httpx2.create_ssl_context(verify=self._verify, trust_env=self._trust_env)
+            context.set_alpn_protocols(["http/1.1"])  # as httpcore does without HTTP/2
+            self._ssl_context = context
         return self._ssl_context
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
