@@ -38,6 +38,12 @@ def _timeout(request: httpx2.Request, phase: str) -> float | None:
     return limits.get(phase)
 
 
+def _settle(waiter: asyncio.Future[bool], value: bool) -> None:
+    """Wake a waiting reader: ``True`` for news from the server, ``False`` for its timeout."""
+    if not waiter.done():
+        waiter.set_result(value)
+
+
 class _Connection(asyncio.Protocol):
     """One HTTP/1.1 connection: the socket protocol, the parser's callbacks and the body buffer."""
 
@@ -149,8 +155,8 @@ class _Connection(asyncio.Protocol):
 
     def _wake(self) -> None:
         waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(True)
+        if waiter is not None:
+            _settle(waiter, True)
 
     def _fail(self, error: Exception) -> None:
         if self._error is None:
@@ -199,7 +205,7 @@ class _Connection(asyncio.Protocol):
         """Wait until the parser has something new, within the request's read limit."""
         limit = _timeout(request, "read")
         self._waiter = waiter = self.loop.create_future()
-        timer = None if limit is None else self.loop.call_later(limit, waiter.set_result, False)
+        timer = None if limit is None else self.loop.call_later(limit, _settle, waiter, False)
         try:
             if not await waiter:
                 raise httpx2.ReadTimeout("timed out waiting for the server", request=request)
