@@ -123,6 +123,21 @@ def test_twenty_requests_share_one_kept_alive_connection() -> None:
     assert asyncio.run(main()) == ([b"ok"] * 20, 1)
 
 
+def test_a_kept_alive_connection_the_server_dropped_is_replaced_once() -> None:
+    ok = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await answer_with(ok, keep_open=False)(reader, writer)
+        await read_request(reader)  # the next request on this connection goes unanswered
+
+    async def main() -> tuple[list[bytes], int]:
+        async with serving(script) as (url, accepted), httpx2.AsyncClient(transport=FastTransport()) as client:
+            bodies = [(await client.post(url, json={})).content for _ in range(2)]
+            return bodies, accepted[0]
+
+    assert asyncio.run(main()) == ([b"ok", b"ok"], 2)
+
+
 def test_a_streamed_request_body_is_sent_chunked() -> None:
     seen: list[bytes] = []
 

@@ -71,6 +71,8 @@ class _Connection(asyncio.Protocol):
         self.done = False
         self._reusable = True
         self._error: Exception | None = None
+        self.received = False
+        """Whether any byte of the response arrived."""
         self._eof = False
         self._chunks: deque[bytes] = deque()
         self._buffered = 0
@@ -87,6 +89,7 @@ class _Connection(asyncio.Protocol):
             self._reusable = False
             self.close()
             return
+        self.received = True
         try:
             parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -363,8 +366,19 @@ class FastTransport(httpx2.AsyncBaseTransport):
             raise httpx2.UnsupportedProtocol(f"Request URL {detail}.", request=request)
         key = (scheme, url.raw_host.decode("ascii"), url.port or _DEFAULT_PORTS[scheme])
         connection = self._take_idle(key)
-        if connection is None:
-            connection = await self._connect(request, key)
+        if connection is not None:
+            try:
+                return await connection.send(request)
+            except (httpx2.RemoteProtocolError, httpx2.WriteError):
+                connection.close()
+                # A kept-alive connection the server closed before it read a byte: the request
+                # was never handled, so it goes again on a new connection (as urllib3 does).
+                if connection.received or not isinstance(request.stream, httpx2.ByteStream):
+                    raise
+            except BaseException:
+                connection.close()
+                raise
+        connection = await self._connect(request, key)
         try:
             return await connection.send(request)
         except BaseException:
