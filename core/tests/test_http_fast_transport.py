@@ -96,6 +96,18 @@ def test_every_body_framing_arrives_whole(raw: bytes, keep_open: bool) -> None:
     assert (response.status_code, response.content, response.http_version) == (200, b"hello world", "HTTP/1.1")
 
 
+def test_a_head_answer_has_no_body_whatever_its_content_length() -> None:
+    async def main() -> httpx2.Response:
+        async with (
+            serving(answer_with(b"HTTP/1.1 200 OK\r\ncontent-length: 99\r\n\r\n")) as (url, _),
+            httpx2.AsyncClient(transport=FastTransport(), timeout=5) as client,
+        ):
+            return await client.head(url)
+
+    response = asyncio.run(main())
+    assert (response.status_code, response.content) == (200, b"")
+
+
 def test_a_gzip_body_is_decoded_by_httpx2() -> None:
     import gzip
 
@@ -241,6 +253,7 @@ def test_a_garbled_status_line_is_a_transport_error() -> None:
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 and its key, as PEM files."""
+    pytest.importorskip("cryptography")
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec

@@ -68,6 +68,7 @@ class _Connection(asyncio.Protocol):
         self._headers: list[tuple[bytes, bytes]] = []
         self._headers_done = False
         self._close_delimited = False
+        self._bodiless = False
         self.done = False
         self._reusable = True
         self._error: Exception | None = None
@@ -145,6 +146,8 @@ class _Connection(asyncio.Protocol):
         self._reusable = self._reusable and parser.should_keep_alive()
         names = {name.lower() for name, _ in self._headers}
         self._close_delimited = b"content-length" not in names and b"transfer-encoding" not in names
+        if self._bodiless:
+            self.done = True
 
     def on_body(self, body: bytes) -> None:
         self._chunks.append(body)
@@ -223,8 +226,9 @@ class _Connection(asyncio.Protocol):
         """Write ``request`` and wait for the response head."""
         self._reset()
         self._parser = httptools.HttpResponseParser(self)
-        if request.method == "HEAD":
-            self._reusable = False  # the parser cannot know a HEAD answer has no body
+        if request.method == "HEAD":  # the parser cannot know a HEAD answer has no body
+            self._reusable = False
+            self._bodiless = True
         target = request.url.raw_path
         lines = [b"%s %s HTTP/1.1" % (request.method.encode("ascii"), target)]
         for name, value in request.headers.raw:
@@ -247,12 +251,11 @@ class _Connection(asyncio.Protocol):
             if self._error is not None:
                 raise self._with_request(self._error, request)
             await self._wait(request)
-        reason = self._reason
         return httpx2.Response(
             self._status,
             headers=self._headers,
             stream=_Body(self, request),
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason, "network_stream": None},
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": self._reason},
         )
 
     async def _write(self, request: httpx2.Request, data: bytes) -> None:
