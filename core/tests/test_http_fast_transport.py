@@ -346,6 +346,18 @@ def test_an_unknown_transport_name_lists_the_valid_ones(monkeypatch: pytest.Monk
         network_transport()
 
 
+@pytest.mark.parametrize(("value", "shown"), [("fast", "FastTransport"), ("httpx2", "AsyncHTTPTransport")])
+def test_turnout_plugins_shows_the_transport_in_effect(
+    value: str, shown: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from turnout.cli import main
+
+    monkeypatch.setenv("TURNOUT_PLUGINS", "")
+    monkeypatch.setenv("TURNOUT_HTTP_TRANSPORT", value)
+    assert main(["plugins"]) == 0
+    assert f"http transport: {shown} " in capsys.readouterr().out
+
+
 def test_import_turnout_does_not_import_httptools() -> None:
     code = "import sys, turnout, turnout.http; assert 'httptools' not in sys.modules, 'imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
