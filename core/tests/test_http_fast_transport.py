@@ -171,6 +171,26 @@ def test_a_streamed_request_body_is_sent_chunked() -> None:
     assert b"transfer-encoding: chunked" in seen[0].lower()
 
 
+def test_many_concurrent_streams_share_a_small_pool() -> None:
+    body = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"
+
+    async def main() -> tuple[list[bytes], int]:
+        transport = FastTransport(limits=httpx2.Limits(max_connections=4, max_keepalive_connections=4))
+        async with serving(answer_with(*[body] * 50)) as (url, accepted), HTTPClient(transport=transport) as http:
+
+            async def one() -> bytes:
+                async with http.stream(WireRequest(url=url, json={})) as response:
+                    await asyncio.sleep(0.01)
+                    return await response.aread()
+
+            bodies = await asyncio.gather(*(one() for _ in range(50)))
+            return bodies, accepted[0]
+
+    bodies, connections = asyncio.run(main())
+    assert bodies == [b"ok"] * 50
+    assert 1 <= connections <= 4  # the others waited for a connection to come free
+
+
 def test_a_busy_pool_times_out_as_a_connect_timeout() -> None:
     held = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n"  # never ends
 

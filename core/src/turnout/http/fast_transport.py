@@ -187,7 +187,7 @@ class _Connection(asyncio.Protocol):
     def _release_slot(self) -> None:
         if self._slot_held:
             self._slot_held = False
-            self._pool._slots.release()
+            self._pool._slot_freed()
 
     def close(self) -> None:
         """Close the socket; the pool slot is freed."""
@@ -347,7 +347,9 @@ class FastTransport(httpx2.AsyncBaseTransport):
         self._trust_env = trust_env
         self._ssl_context: ssl.SSLContext | None = None
         self._limits = limits
-        self._slots = asyncio.Semaphore(limits.max_connections or 1 << 30)
+        self._max_open = limits.max_connections
+        self._open = 0
+        self._waiting: deque[asyncio.Future[None]] = deque()
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._idle_count = 0
 
@@ -368,25 +370,56 @@ class FastTransport(httpx2.AsyncBaseTransport):
             )
             raise httpx2.UnsupportedProtocol(f"Request URL {detail}.", request=request)
         key = (scheme, url.raw_host.decode("ascii"), url.port or _DEFAULT_PORTS[scheme])
-        connection = self._take_idle(key)
-        if connection is not None:
+        may_resend = isinstance(request.stream, httpx2.ByteStream)
+        while True:
+            connection, reused = await self._acquire(request, key)
             try:
                 return await connection.send(request)
             except (httpx2.RemoteProtocolError, httpx2.WriteError):
                 connection.close()
                 # A kept-alive connection the server closed before it read a byte: the request
-                # was never handled, so it goes again on a new connection (as urllib3 does).
-                if connection.received or not isinstance(request.stream, httpx2.ByteStream):
+                # was never handled, so it goes again, once, on a new connection (as urllib3 does).
+                if not (reused and may_resend) or connection.received:
                     raise
+                may_resend = False
             except BaseException:
                 connection.close()
                 raise
-        connection = await self._connect(request, key)
-        try:
-            return await connection.send(request)
-        except BaseException:
-            connection.close()
-            raise
+
+    async def _acquire(self, request: httpx2.Request, key: tuple[str, str, int]) -> tuple[_Connection, bool]:
+        """An idle connection to ``key`` (``True``: reused) or a new one, waiting at the limit."""
+        loop = asyncio.get_running_loop()
+        limit = _timeout(request, "pool")
+        deadline = None if limit is None else loop.time() + limit
+        while True:
+            connection = self._take_idle(key)
+            if connection is not None:
+                return connection, True
+            if self._max_open is None or self._open < self._max_open or self._close_one_idle():
+                return await self._connect(request, key), False
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiting.append(waiter)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await waiter  # a cancelled waiter stays queued; waking skips it
+            except BaseException as exc:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake_next()  # the wake-up this request got goes to the next in line
+                if isinstance(exc, TimeoutError):
+                    raise httpx2.PoolTimeout("timed out waiting for a free connection", request=request) from None
+                raise
+
+    def _wake_next(self) -> None:
+        """Let the longest-waiting request look again: a connection or a slot came free."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    def _slot_freed(self) -> None:
+        self._open -= 1
+        self._wake_next()
 
     def _take_idle(self, key: tuple[str, str, int]) -> _Connection | None:
         idle = self._idle.get(key)
@@ -408,25 +441,22 @@ class FastTransport(httpx2.AsyncBaseTransport):
         connection.idle_since = time.monotonic()
         self._idle.setdefault(connection.key, []).append(connection)
         self._idle_count += 1
+        self._wake_next()
 
-    def _close_one_idle(self) -> None:
+    def _close_one_idle(self) -> bool:
+        """Close the oldest idle connection to make room (``False``: none is idle)."""
         for connections in self._idle.values():
             if connections:
                 connections.pop(0).close()
                 self._idle_count -= 1
-                return
+                return True
+        return False
 
     async def _connect(self, request: httpx2.Request, key: tuple[str, str, int]) -> _Connection:
-        if self._slots.locked():
-            self._close_one_idle()  # an idle connection elsewhere gives way to this request
-        try:
-            async with asyncio.timeout(_timeout(request, "pool")):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise httpx2.PoolTimeout("timed out waiting for a free connection", request=request) from None
         scheme, host, port = key
         loop = asyncio.get_running_loop()
-        connection = _Connection(self, key)
+        self._open += 1
+        connection = _Connection(self, key)  # holds the slot until it closes
         try:
             tls = self._ssl() if scheme == "https" else None
             async with asyncio.timeout(_timeout(request, "connect")):
