@@ -192,7 +192,7 @@ class _Connection(asyncio.Protocol):
     def close(self) -> None:
         """Close the socket; the pool slot is freed."""
         self.closed = True
-        if self._transport is not None:
+        if self._transport is not None and not self.loop.is_closed():  # a dead loop's socket goes with it
             self._transport.close()
         self._release_slot()
 
