@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from turnout.errors import ConfigError, TimeoutError, TransportError, TurnoutError
-from turnout.http import HTTPClient, RetryPolicy, Timeouts, network_transport
+from turnout.http import HTTPClient, RetryPolicy, Timeouts, fast_transport, network_transport
 from turnout.http.fast_transport import FastTransport
 from turnout.testing import CassetteTransport, load_cassette
 from turnout.wire import WireRequest
@@ -94,6 +94,26 @@ def test_every_body_framing_arrives_whole(raw: bytes, keep_open: bool) -> None:
 
     response = asyncio.run(main())
     assert (response.status_code, response.content, response.http_version) == (200, b"hello world", "HTTP/1.1")
+
+
+def test_a_large_body_read_slowly_arrives_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fast_transport, "_HIGH_WATER", 1024)  # reading pauses and resumes at every read
+    payload = bytes(range(256)) * 16_384  # 4 MiB
+    raw = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(payload), payload)
+
+    async def main() -> bytes:
+        async with (
+            serving(answer_with(raw)) as (url, _),
+            httpx2.AsyncClient(transport=FastTransport()) as client,
+            client.stream("GET", url) as response,
+        ):
+            parts = []
+            async for part in response.aiter_raw():
+                parts.append(part)
+                await asyncio.sleep(0.001)
+            return b"".join(parts)
+
+    assert asyncio.run(main()) == payload
 
 
 def test_a_head_answer_has_no_body_whatever_its_content_length() -> None:
