@@ -155,6 +155,25 @@ def test_twenty_requests_share_one_kept_alive_connection() -> None:
     assert asyncio.run(main()) == ([b"ok"] * 20, 1)
 
 
+def test_closing_a_finished_response_late_leaves_the_next_exchange_alone() -> None:
+    body = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+
+    async def main() -> tuple[bytes, int]:
+        transport = FastTransport()
+        async with serving(answer_with(body, body, body)) as (url, accepted):
+            first = await transport.handle_async_request(httpx2.Request("GET", url))
+            assert b"".join([part async for part in first.stream]) == b"ok"  # type: ignore[union-attr]
+            second = await transport.handle_async_request(httpx2.Request("GET", url))  # same connection
+            await first.aclose()
+            content = b"".join([part async for part in second.stream])  # type: ignore[union-attr]
+            third = await transport.handle_async_request(httpx2.Request("GET", url))  # still the same one
+            await third.aclose()
+            await transport.aclose()
+            return content, accepted[0]
+
+    assert asyncio.run(main()) == (b"ok", 1)
+
+
 def test_a_kept_alive_connection_the_server_dropped_is_replaced_once() -> None:
     ok = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
 

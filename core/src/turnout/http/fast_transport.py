@@ -63,6 +63,8 @@ class _Connection(asyncio.Protocol):
     def _reset(self) -> None:
         """Get ready for the next response (the pool hands the connection out again)."""
         self._parser: Any = None
+        self.body_stream: _Body | None = None
+        """The body handed out for the response in progress (``None`` once it is over)."""
         self._status = 0
         self._reason = b""
         self._headers: list[tuple[bytes, bytes]] = []
@@ -251,10 +253,11 @@ class _Connection(asyncio.Protocol):
             if self._error is not None:
                 raise self._with_request(self._error, request)
             await self._wait(request)
+        self.body_stream = _Body(self, request)
         return httpx2.Response(
             self._status,
             headers=self._headers,
-            stream=_Body(self, request),
+            stream=self.body_stream,
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": self._reason},
         )
 
@@ -302,6 +305,7 @@ class _Connection(asyncio.Protocol):
     def finish(self) -> None:
         """The response is over: back to the pool when it ended cleanly, closed otherwise."""
         parser, self._parser = self._parser, None
+        self.body_stream = None
         if parser is None:
             return
         if self.done and not self._chunks and self._reusable and self._error is None and not self.closed:
@@ -323,7 +327,8 @@ class _Body(httpx2.AsyncByteStream):
         return self._connection.body(self._request)
 
     async def aclose(self) -> None:
-        self._connection.finish()
+        if self._connection.body_stream is self:  # not a later response's on the same connection
+            self._connection.finish()
 
 
 class FastTransport(httpx2.AsyncBaseTransport):
