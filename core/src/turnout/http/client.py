@@ -11,7 +11,7 @@ import asyncio
 import builtins
 import importlib.util
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -70,24 +70,42 @@ _DRAIN_SECONDS = 1.0
 """The longest wait for the rest of a body after its reader finished."""
 
 
+class _Chunks:
+    """The body's chunk iterator as handed to httpx2: the inner iterator's own ``__anext__``
+    (one call per chunk), but no ``aclose``, so a reader's abandoned iterator, finalised in the
+    background, cannot close it while ``_ReusableBody.finish`` is reading the rest."""
+
+    __slots__ = ("_next",)
+
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self._next = chunks.__anext__
+
+    def __aiter__(self) -> _Chunks:
+        return self
+
+    def __anext__(self) -> Awaitable[bytes]:
+        return self._next()
+
+
 class _ReusableBody(httpx2.AsyncByteStream):
     """A response body whose reading can be finished after its reader stopped.
 
     A parser stops at the stream's terminal event, a few bytes before the body ends (the last
     chunk marker). Closing the response there throws the connection away; reading those bytes
-    first returns it to the pool. ``__aiter__`` hands out the inner iterator itself, so the
-    hot path gains no extra layer.
+    first returns it to the pool. A close asked for while that reading goes on waits for it
+    (``HTTPClient`` closes the body once the exchange is over, with ``release``).
     """
 
-    __slots__ = ("_chunks", "_inner")
+    __slots__ = ("_chunks", "_finishing", "_inner")
 
     def __init__(self, inner: httpx2.AsyncByteStream) -> None:
         self._inner = inner
         self._chunks: AsyncIterator[bytes] | None = None
+        self._finishing = False
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         self._chunks = chunks = self._inner.__aiter__()
-        return chunks
+        return _Chunks(chunks)  # an async iterator, minus aclose
 
     async def finish(self) -> None:
         """Read the rest of a body already being read, if it is short and comes at once."""
@@ -95,6 +113,7 @@ class _ReusableBody(httpx2.AsyncByteStream):
         if chunks is None:  # never read: whatever it holds is not worth waiting for
             return
         left = _DRAIN_BYTES
+        self._finishing = True
         try:
             async with asyncio.timeout(_DRAIN_SECONDS):
                 async for chunk in chunks:
@@ -103,8 +122,18 @@ class _ReusableBody(httpx2.AsyncByteStream):
                         return
         except (httpx2.HTTPError, builtins.TimeoutError):
             return  # the connection is closed instead; the caller already has everything
+        finally:
+            self._finishing = False
 
     async def aclose(self) -> None:
+        if not self._finishing:
+            await self.release()
+
+    async def release(self) -> None:
+        """Close the body (again: closing twice is harmless), whatever reads it."""
+        chunks = self._chunks
+        if isinstance(chunks, AsyncGenerator):
+            await chunks.aclose()
         await self._inner.aclose()
 
 
@@ -182,6 +211,7 @@ class HTTPClient:
             response = await self.client.send(request, stream=True)
         except _MAPPED_EXCEPTIONS as exc:
             raise error_from_exception(exc, url, timeouts=self.timeouts, reading_body=False) from exc
+        body: _ReusableBody | None = None
         try:
             if response.status_code >= 300:  # redirects are not followed: a 3xx is an error too
                 try:
@@ -198,9 +228,8 @@ class HTTPClient:
             # From here on a read timeout is the gap between chunks: httpcore reads this
             # mapping when the body starts streaming.
             request.extensions["timeout"] = self._body_timeout
-            body = _ReusableBody(response.stream) if isinstance(response.stream, httpx2.AsyncByteStream) else None
-            if body is not None:
-                response.stream = body
+            if isinstance(response.stream, httpx2.AsyncByteStream):
+                response.stream = body = _ReusableBody(response.stream)
             try:
                 yield response
             except httpx2.HTTPError as exc:
@@ -208,6 +237,8 @@ class HTTPClient:
             if body is not None and not response.is_closed:
                 await body.finish()
         finally:
+            if body is not None:
+                await body.release()
             await response.aclose()
 
     async def aclose(self) -> None:
