@@ -25,3 +25,11 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(params=["httpx2", "fast"])
+def each_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test once per network transport, chosen as users do: ``$TURNOUT_HTTP_TRANSPORT``."""
+    choice: str = request.param
+    monkeypatch.setenv("TURNOUT_HTTP_TRANSPORT", choice)
+    return choice

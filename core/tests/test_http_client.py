@@ -25,7 +25,7 @@ from turnout.errors import (
     TimeoutError,
     TransportError,
 )
-from turnout.http import HTTPClient, RetryPolicy, Timeouts
+from turnout.http import HTTPClient, RetryPolicy, Timeouts, network_transport
 from turnout.sse import aiter_sse
 from turnout.wire import WireRequest
 
@@ -198,14 +198,16 @@ def test_timeouts_while_sending_map_to_their_phase(exc: Exception, phase: str) -
     assert caught.value.__cause__ is exc
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_connection_refused_is_a_transport_error_after_retries() -> None:
     attempts = 0
+    network = network_transport()
 
-    class Counting(httpx2.AsyncHTTPTransport):
+    class Counting(httpx2.AsyncBaseTransport):
         async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
             nonlocal attempts
             attempts += 1
-            return await super().handle_async_request(request)
+            return await network.handle_async_request(request)
 
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
@@ -219,6 +221,7 @@ def test_connection_refused_is_a_transport_error_after_retries() -> None:
     assert API_KEY not in str(caught.value)
 
 
+@pytest.mark.usefixtures("each_transport")
 @pytest.mark.parametrize("url", ["ftp://example.com/x", "http://[::1/x"])
 def test_unusable_url_is_a_transport_error(url: str) -> None:
     with pytest.raises(TransportError, match="cannot send the request"):
@@ -282,6 +285,7 @@ def chunk(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data)
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_idle_gap_raises_timeout_with_phase_idle() -> None:
     async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(STREAM_HEAD + chunk(b"data: 1\n\n"))
@@ -303,6 +307,7 @@ def test_idle_gap_raises_timeout_with_phase_idle() -> None:
     assert run(go()) == [b"data: 1\n\n"]
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_slow_headers_raise_timeout_with_phase_first_byte() -> None:
     async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await asyncio.sleep(5)
@@ -320,6 +325,7 @@ def test_slow_headers_raise_timeout_with_phase_first_byte() -> None:
     run(go())
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_first_byte_limit_applies_to_headers_and_idle_limit_to_the_body() -> None:
     # Headers come after a pause longer than `idle` but within `first_byte`; then the body stalls.
     async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -339,6 +345,7 @@ def test_first_byte_limit_applies_to_headers_and_idle_limit_to_the_body() -> Non
     run(go())
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_total_timeout_bounds_a_stream_that_never_stalls() -> None:
     async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(STREAM_HEAD)
@@ -360,6 +367,7 @@ def test_total_timeout_bounds_a_stream_that_never_stalls() -> None:
     run(go())
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_connection_dropped_mid_body_is_a_transport_error_and_not_retried() -> None:
     async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\ndata: 1\n\n")
@@ -375,6 +383,7 @@ def test_connection_dropped_mid_body_is_a_transport_error_and_not_retried() -> N
     run(go())
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_retryable_status_from_a_real_server_is_retried() -> None:
     answers = iter([b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nretry-after: 0\r\n\r\n"] * 2)
 
@@ -414,6 +423,7 @@ async def iterate(response: httpx2.Response, started: asyncio.Event) -> None:
         started.set()
 
 
+@pytest.mark.usefixtures("each_transport")
 @pytest.mark.parametrize("body", [read_then_wait, iterate], ids=["waiting", "iterating"])
 def test_cancelling_the_consumer_closes_the_connection(
     body: Callable[[httpx2.Response, asyncio.Event], Awaitable[None]],
@@ -438,6 +448,7 @@ def test_cancelling_the_consumer_closes_the_connection(
     run(go())
 
 
+@pytest.mark.usefixtures("each_transport")
 @pytest.mark.parametrize("read_first_chunk", [True, False], ids=["after-a-chunk", "unread"])
 def test_leaving_the_block_early_closes_the_connection(read_first_chunk: bool) -> None:
     async def go() -> None:
@@ -453,6 +464,7 @@ def test_leaving_the_block_early_closes_the_connection(read_first_chunk: bool) -
     run(go())
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_errors_raised_by_the_caller_pass_through_unchanged() -> None:
     async def go() -> None:
         async with mock_client(lambda request: httpx2.Response(200, content=b"x")) as http:
@@ -481,6 +493,7 @@ def test_timeouts_defaults_and_validation() -> None:
         Timeouts(total="10")  # type: ignore[arg-type]
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_client_uses_the_given_policy() -> None:
     calls = 0
 

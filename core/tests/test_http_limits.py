@@ -17,6 +17,8 @@ from turnout.http import HTTPClient, RetryPolicy, Timeouts
 from turnout.sse import DEFAULT_MAX_FRAME_BYTES, SSEDecoder, aiter_sse
 from turnout.wire import WireRequest
 
+pytestmark = pytest.mark.usefixtures("each_transport")
+
 API_KEY = "sk-limits-0123456789abcdefghij"
 Writer = Callable[[asyncio.StreamWriter], Awaitable[None]]
 

@@ -133,6 +133,7 @@ def test_malformed_cassettes_are_reported_with_the_file_and_problem(tmp_path: Pa
 # -- record and replay ---------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_recorded_stream_replays_byte_for_byte_with_the_server_stopped(
     server: ThreadingHTTPServer, tmp_path: Path
 ) -> None:
@@ -208,6 +209,7 @@ def test_replay_of_a_missing_cassette_fails_on_the_first_request(tmp_path: Path)
     assert [type(error) for error in transport.errors] == [CassetteNotFoundError]
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_auto_mode_records_only_what_is_missing(server: ThreadingHTTPServer, tmp_path: Path) -> None:
     path = tmp_path / "auto.json"
     url = url_of(server)
@@ -247,6 +249,7 @@ def test_an_unknown_turnout_record_value_is_rejected() -> None:
         resolve_mode(False, {"TURNOUT_RECORD": "sometimes"})
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_binary_response_bodies_are_stored_as_base64(server: ThreadingHTTPServer, tmp_path: Path) -> None:
     server.payload = bytes(range(256))  # type: ignore[attr-defined]
     server.content_type = "application/octet-stream"  # type: ignore[attr-defined]
@@ -261,6 +264,7 @@ def test_binary_response_bodies_are_stored_as_base64(server: ThreadingHTTPServer
 # -- redaction -----------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("each_transport")
 def test_recording_keeps_only_allow_listed_headers_and_redacts_query_credentials(
     server: ThreadingHTTPServer, tmp_path: Path
 ) -> None:

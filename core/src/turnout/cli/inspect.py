@@ -8,6 +8,7 @@ from typing import Any
 from turnout.cli.defaults import model_to_use
 from turnout.cli.render import print_json
 from turnout.cli.run import add_runtime_options, generation_options, metadata_from_args, runtime_from_args
+from turnout.http import network_transport
 from turnout.plugins import PluginSet, allowed_from_env
 from turnout.request import LLMRequest, user
 from turnout.selection import Selection
@@ -94,4 +95,5 @@ def _plugins(args: argparse.Namespace) -> int:
                 if info["runtimes"]:
                     print(f"  runtimes: {', '.join(info['runtimes'])}")
                 print(f"  hooks: {', '.join(info['hooks']) or 'none'}")
+        print(f"http transport: {type(network_transport()).__name__} ($TURNOUT_HTTP_TRANSPORT: auto, fast or httpx2)")
     return 0

@@ -4,7 +4,8 @@
 
     HTTPClient                  the shared httpx2.AsyncClient and ``stream(wire)``
       └── RetryTransport        retries before a response reaches a parser (RetryPolicy)
-            └── network         httpx2.AsyncHTTPTransport, or a mock / cassette in tests
+            └── network         network_transport(): FastTransport (turnout[fast]) or
+                                httpx2.AsyncHTTPTransport; a mock / cassette in tests
 
 Names are imported on first use, so ``import turnout.http`` stays cheap (the redaction and
 error helpers do not import httpx2 at all).
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 from turnout.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
-    from turnout.http.client import HTTPClient
+    from turnout.http.client import HTTPClient, network_transport
     from turnout.http.errors import error_from_response
     from turnout.http.redaction import redact_headers, redact_text, redact_url
     from turnout.http.retry import RetryPolicy, RetryTransport
@@ -29,6 +30,7 @@ __all__ = [
     "RetryTransport",
     "Timeouts",
     "error_from_response",
+    "network_transport",
     "redact_headers",
     "redact_text",
     "redact_url",
@@ -40,6 +42,7 @@ _MODULES = {
     "RetryTransport": "retry",
     "Timeouts": "timeouts",
     "error_from_response": "errors",
+    "network_transport": "client",
     "redact_headers": "redaction",
     "redact_text": "redaction",
     "redact_url": "redaction",

@@ -40,6 +40,7 @@ from typing import Any, Literal, TypeAlias
 import httpx2
 
 from turnout.errors import TurnoutError
+from turnout.http.client import network_transport
 from turnout.testing.redaction import Redactor, SecretFinding, scan_for_secrets
 
 __all__ = [
@@ -472,7 +473,7 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         ``CassetteModeError`` when ``$CI`` is set.
     :param redactor: what is kept of each exchange (default: ``Redactor()``).
     :param network: the transport that reaches the network when recording (default: a new
-        ``httpx2.AsyncHTTPTransport`` per request, closed once the response is read); never
+        ``turnout.http.network_transport()`` per request, closed once the response is read); never
         used in replay mode. Responses are read in full while recording.
     :param metadata: extra metadata to store (e.g. ``{"provider": "openai", "tags": [...]}``).
     :param env: the environment for the secret scan and the CI check (default ``os.environ``).
@@ -656,7 +657,7 @@ class CassetteTransport(httpx2.AsyncBaseTransport):
         if self._network is not None:
             live, content = await _fetch(self._network, request)
         else:
-            async with httpx2.AsyncHTTPTransport() as network:
+            async with network_transport() as network:
                 live, content = await _fetch(network, request)
         content_type = live.headers.get("content-type", "")
         text, encoding = _encode_body(content, content_type)
