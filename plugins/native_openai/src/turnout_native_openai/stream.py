@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -606,8 +606,14 @@ def _text_of(delta: Any) -> str | None:
     raise TypeError(f"delta is {type(delta).__name__}, not a string")
 
 
-async def parse_responses_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LLMEvent]:
-    """Events of one Responses stream, from SSE frames (objects with a ``data`` string).
+def parse_responses_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LLMEvent]:
+    """Events of one Responses stream, from SSE frames (objects with a ``data`` string)."""
+    return _parse_events(frames, lambda frame: (frame.data,))
+
+
+async def _parse_events(sources: AsyncIterable[Any], split: Callable[[Any], Iterable[str]]) -> AsyncIterator[LLMEvent]:
+    """Events of one Responses stream: ``split`` turns each source (an SSE frame, or a body chunk
+    with ``SSEDecoder.feed_data``) into the ``data`` strings it carries.
 
     The hot path (text and argument deltas, nearly every event) costs one JSON decode, one
     comparison, one event and one ``yield``; everything else goes through a handler table.
@@ -617,48 +623,48 @@ async def parse_responses_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LL
     calls = state.calls
     data = ""
     try:
-        async for frame in frames:
-            data = frame.data
-            try:
-                event = from_json(data)
-                kind = event["type"]
-            except (ValueError, TypeError, KeyError):
-                if not data.strip() or data.strip() == "[DONE]":
+        async for source in sources:
+            for data in split(source):
+                try:
+                    event = from_json(data)
+                    kind = event["type"]
+                except (ValueError, TypeError, KeyError):
+                    if not data.strip() or data.strip() == "[DONE]":
+                        continue
+                    raise StreamDecodeError(
+                        "Invalid OpenAI Responses stream event", frame=excerpt(data, _FRAME_EXCERPT)
+                    ) from None
+                if kind == _TEXT_DELTA:
+                    delta = event["delta"]
+                    if delta:
+                        if delta.__class__ is not str:  # events are not validated: the frame is the edge
+                            raise TypeError("delta is not a string")
+                        block = event.get("item_id") or "text-0"
+                        if block != state.text_block:
+                            for opened in state.open_text(block):
+                                yield opened
+                        yield TextDelta(id=block, text=delta)
                     continue
-                raise StreamDecodeError(
-                    "Invalid OpenAI Responses stream event", frame=excerpt(data, _FRAME_EXCERPT)
-                ) from None
-            if kind == _TEXT_DELTA:
-                delta = event["delta"]
-                if delta:
-                    if delta.__class__ is not str:  # events are not validated: the frame is the edge
-                        raise TypeError("delta is not a string")
-                    block = event.get("item_id") or "text-0"
-                    if block != state.text_block:
-                        for opened in state.open_text(block):
-                            yield opened
-                    yield TextDelta(id=block, text=delta)
-                continue
-            if kind == _ARGUMENTS_DELTA:
-                delta = event["delta"]
-                if delta:
-                    if delta.__class__ is not str:
-                        raise TypeError("delta is not a string")
-                    call = calls.get(event.get("item_id"))
-                    if call is None:
-                        raise StreamDecodeError(
-                            "OpenAI Responses tool argument delta is missing its tool call",
-                            frame=excerpt(data, _FRAME_EXCERPT),
-                        )
-                    call.parts.append(delta)
-                    yield ToolInputDelta(id=call.call_id, name=call.name, text=delta)
-                continue
-            handler = handlers.get(kind)
-            if handler is not None:
-                for produced in handler(event):
-                    yield produced
-                if state.done:
-                    return
+                if kind == _ARGUMENTS_DELTA:
+                    delta = event["delta"]
+                    if delta:
+                        if delta.__class__ is not str:
+                            raise TypeError("delta is not a string")
+                        call = calls.get(event.get("item_id"))
+                        if call is None:
+                            raise StreamDecodeError(
+                                "OpenAI Responses tool argument delta is missing its tool call",
+                                frame=excerpt(data, _FRAME_EXCERPT),
+                            )
+                        call.parts.append(delta)
+                        yield ToolInputDelta(id=call.call_id, name=call.name, text=delta)
+                    continue
+                handler = handlers.get(kind)
+                if handler is not None:
+                    for produced in handler(event):
+                        yield produced
+                    if state.done:
+                        return
     except (ValidationError, KeyError, TypeError, AttributeError) as exc:
         raise StreamDecodeError(
             f"Invalid OpenAI Responses stream event ({type(exc).__name__})", frame=excerpt(data, _FRAME_EXCERPT)
@@ -673,11 +679,11 @@ async def stream_events(wire: WireRequest, http: HTTPClient) -> AsyncIterator[LL
     HTTP error statuses and transport failures are raised by ``http.stream`` as typed errors;
     leaving the iteration early closes the connection.
     """
-    from turnout.plugin_api import aiter_sse
+    from turnout.plugin_api import SSEDecoder
 
     secrets = secrets_in_headers(wire.headers)
     async with http.stream(wire) as response:
-        async for event in parse_responses_stream(aiter_sse(response.aiter_bytes())):
+        async for event in _parse_events(response.aiter_bytes(), SSEDecoder().feed_data):
             if isinstance(event, ProviderError):  # the provider may echo the key it was sent
                 event = event.model_copy(update={"message": redact_text(event.message, secrets)})
             yield event
