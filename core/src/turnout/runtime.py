@@ -144,9 +144,10 @@ class Runtime:
         """The request's events, through every plugin's ``turnout_stream_request`` wrapper."""
         request_id = os.urandom(8).hex()
         events = self._stream(request, max_steps, used_runtime, request_id)
-        observed = self.plugins.hook.turnout_stream_request.call_extra(
-            [lambda: events], {"request": request, "request_id": request_id}
-        )
+        caller = self.plugins.hook.turnout_stream_request
+        if not caller.get_hookimpls():  # no plugin wraps requests: skip pluggy's per-call setup
+            return events
+        observed = caller.call_extra([lambda: events], {"request": request, "request_id": request_id})
         if not isinstance(observed, AsyncIterator):
             raise PluginError(
                 f"a turnout_stream_request wrapper returned {type(observed).__name__}, expected an async iterator"

@@ -151,14 +151,6 @@ class _MessagesStream:
         self.sources = 0  # sources emitted in this step, for their ids
         self.error_reported = False
         self.done = False
-        self.handlers: dict[str, Any] = {
-            "message_start": self.message_start,
-            "content_block_start": self.block_start,
-            "content_block_stop": self.block_stop,
-            "message_delta": self.message_delta,
-            "message_stop": self.message_stop,
-            "error": self.error,
-        }
 
     # -- message ----------------------------------------------------------------------------
 
@@ -373,6 +365,18 @@ class _MessagesStream:
                 yield from self.block_stop({"index": index})
 
 
+_MESSAGES_HANDLERS: dict[str, Callable[[_MessagesStream, dict[str, Any]], Iterable[LLMEvent]]] = {
+    "message_start": _MessagesStream.message_start,
+    "content_block_start": _MessagesStream.block_start,
+    "content_block_stop": _MessagesStream.block_stop,
+    "message_delta": _MessagesStream.message_delta,
+    "message_stop": _MessagesStream.message_stop,
+    "error": _MessagesStream.error,
+}
+"""The handlers of the rarer event types: functions of the state and the event (one table for
+every stream: a table of bound methods per stream was a reference cycle left to the collector)."""
+
+
 def parse_messages_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LLMEvent]:
     """Events of one Messages stream, from SSE frames (objects with a ``data`` string)."""
     return _parse_events(frames, lambda frame: (frame.data,))
@@ -386,7 +390,7 @@ async def _parse_events(sources: AsyncIterable[Any], split: Callable[[Any], Iter
     two comparisons, one event and one ``yield``; everything else goes through a handler table.
     """
     state = _MessagesStream()
-    handlers = state.handlers
+    handlers = _MESSAGES_HANDLERS
     blocks = state.blocks
     data = ""
     try:
@@ -425,7 +429,7 @@ async def _parse_events(sources: AsyncIterable[Any], split: Callable[[Any], Iter
                     continue
                 handler = handlers.get(kind)
                 if handler is not None:
-                    for produced in handler(event):
+                    for produced in handler(state, event):
                         yield produced
                     if state.done:
                         return

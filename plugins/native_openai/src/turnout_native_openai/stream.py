@@ -209,19 +209,6 @@ class _ResponsesStream:
         self.refused = False
         self.error_reported = False
         self.done = False
-        self.handlers: dict[str, Any] = {
-            "response.refusal.delta": self.refusal_delta,
-            "response.reasoning_summary_text.delta": self.reasoning_delta,
-            "response.reasoning_summary.delta": self.reasoning_delta,
-            "response.reasoning_text.delta": self.reasoning_text_delta,
-            "response.reasoning_summary_part.added": self.reasoning_part_added,
-            "response.output_item.added": self.item_added,
-            "response.output_item.done": self.item_done,
-            "response.completed": self.completed,
-            "response.incomplete": self.completed,
-            "response.failed": self.failed,
-            "error": self.error,
-        }
 
     # -- text -------------------------------------------------------------------------------
 
@@ -514,6 +501,23 @@ class _ResponsesStream:
         yield StepFinish(reason="error")
 
 
+_RESPONSES_HANDLERS: dict[str, Callable[[_ResponsesStream, dict[str, Any]], Iterable[LLMEvent]]] = {
+    "response.refusal.delta": _ResponsesStream.refusal_delta,
+    "response.reasoning_summary_text.delta": _ResponsesStream.reasoning_delta,
+    "response.reasoning_summary.delta": _ResponsesStream.reasoning_delta,
+    "response.reasoning_text.delta": _ResponsesStream.reasoning_text_delta,
+    "response.reasoning_summary_part.added": _ResponsesStream.reasoning_part_added,
+    "response.output_item.added": _ResponsesStream.item_added,
+    "response.output_item.done": _ResponsesStream.item_done,
+    "response.completed": _ResponsesStream.completed,
+    "response.incomplete": _ResponsesStream.completed,
+    "response.failed": _ResponsesStream.failed,
+    "error": _ResponsesStream.error,
+}
+"""The handlers of the rarer event types: functions of the state and the event (one table for
+every stream: a table of bound methods per stream was a reference cycle left to the collector)."""
+
+
 def _sources(item: Mapping[str, Any]) -> Iterator[Source]:
     """A ``source`` for each annotation of a finished message item (URL and file citations)."""
     block = item.get("id") or "text-0"
@@ -619,7 +623,7 @@ async def _parse_events(sources: AsyncIterable[Any], split: Callable[[Any], Iter
     comparison, one event and one ``yield``; everything else goes through a handler table.
     """
     state = _ResponsesStream()
-    handlers = state.handlers
+    handlers = _RESPONSES_HANDLERS
     calls = state.calls
     data = ""
     try:
@@ -661,7 +665,7 @@ async def _parse_events(sources: AsyncIterable[Any], split: Callable[[Any], Iter
                     continue
                 handler = handlers.get(kind)
                 if handler is not None:
-                    for produced in handler(event):
+                    for produced in handler(state, event):
                         yield produced
                     if state.done:
                         return
