@@ -278,7 +278,7 @@ class Runtime:
 
     def _headers(self, request: LLMRequest, model: ResolvedModel, runtime: str, wire: WireRequest) -> dict[str, str]:
         """Plugins' headers (credentials only to the model's host), layered by ``layer_headers``."""
-        own_host = _same_host(wire.url, model.base_url)
+        own_host: bool | None = None  # worked out only when a plugin sends a credential header
         answers, _ = self.plugins.call_fanout(
             "turnout_inject_headers", request=request, model=model, runtime=runtime, wire=wire
         )
@@ -286,15 +286,18 @@ class Runtime:
         for extra in answers:  # in hook call order: later answers override earlier ones
             allowed: dict[str, str] = {}
             for name, value in extra.items():
-                if is_credential_header(name) and not own_host:
-                    logger.warning(
-                        "dropped credential header %r from plugin %r: %s is not the host of provider %r",
-                        name,
-                        getattr(extra, "plugin", "?"),
-                        urlsplit(wire.url).hostname,
-                        model.provider,
-                    )
-                    continue
+                if is_credential_header(name):
+                    if own_host is None:
+                        own_host = _same_host(wire.url, model.base_url)
+                    if not own_host:
+                        logger.warning(
+                            "dropped credential header %r from plugin %r: %s is not the host of provider %r",
+                            name,
+                            getattr(extra, "plugin", "?"),
+                            urlsplit(wire.url).hostname,
+                            model.provider,
+                        )
+                        continue
                 allowed[name] = value
             injected.append(allowed)
         return layer_headers(request, model, wire.headers, injected)
