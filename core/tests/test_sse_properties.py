@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from turnout.sse import SSEDecoder, SSEFrame
+from turnout.sse import SSEDecoder, SSEFrame, aiter_sse
 
 # Field values: any text without line breaks or NUL (and no lone surrogates, which UTF-8 cannot
 # encode), including non-ASCII, colons and leading spaces.
@@ -143,3 +146,83 @@ def test_arbitrary_bytes_never_raise_and_chunking_does_not_matter(body: bytes, d
     whole, _ = decode_in_pieces(body, [])
     pieces, _ = decode_in_pieces(body, cuts)
     assert pieces == whole
+
+
+def data_in_pieces(body: bytes, cuts: list[int]) -> tuple[list[str], SSEDecoder]:
+    """``SSEDecoder.feed_data`` over ``body`` cut at ``cuts``."""
+    decoder = SSEDecoder()
+    data: list[str] = []
+    start = 0
+    for cut in [*sorted(set(cuts)), len(body)]:
+        data += decoder.feed_data(body[start:cut])
+        start = cut
+    return data, decoder
+
+
+def frames_through_aiter_sse(body: bytes, cuts: list[int]) -> list[SSEFrame]:
+    """The public path: ``aiter_sse`` over ``body`` cut at ``cuts``."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        start = 0
+        for cut in [*sorted(set(cuts)), len(body)]:
+            yield body[start:cut]
+            start = cut
+
+    async def collect() -> list[SSEFrame]:
+        return [frame async for frame in aiter_sse(chunks())]
+
+    return asyncio.run(collect())
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(stream=sse_streams(), data=st.data())
+def test_feed_data_gives_the_data_of_every_frame_for_any_chunking(
+    stream: tuple[bytes, list[SSEFrame]], data: st.DataObject
+) -> None:
+    body, expected = stream
+    cuts = data.draw(st.lists(st.integers(0, len(body)), max_size=20), label="cuts")
+    got, decoder = data_in_pieces(body, cuts)
+    _, reference = decode_in_pieces(body, cuts)
+    assert got == [frame.data for frame in expected]
+    assert (decoder.last_event_id, decoder.retry) == (reference.last_event_id, reference.retry)
+
+
+JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=8,
+)
+
+
+@st.composite
+def json_event_streams(draw: st.DrawFn) -> bytes:
+    """Provider-shaped streams: ``event:`` + ``data: <JSON>`` frames (sometimes data only, or
+    with a comment or ``id:``), any line breaks."""
+    text = ""
+    for payload in draw(st.lists(JSON_VALUE, max_size=6)):
+        lines = [f"data: {json.dumps(payload, ensure_ascii=draw(st.booleans()))}"]
+        if draw(st.booleans()):
+            lines.insert(0, f"event: {draw(VALUE)}")
+        if draw(st.integers(0, 4)) == 0:
+            lines.insert(0, draw(st.sampled_from([": keep-alive", "id: 7", "retry: 10"])))
+        newline = draw(NEWLINE)
+        text += newline.join([*lines, "", ""])
+    return text.encode()
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(body=json_event_streams(), data=st.data())
+def test_fused_json_path_equals_aiter_sse_and_json_loads(body: bytes, data: st.DataObject) -> None:
+    cuts = data.draw(st.lists(st.integers(0, len(body)), max_size=20), label="cuts")
+    fused, _ = data_in_pieces(body, cuts)
+    reference = [json.loads(frame.data) for frame in frames_through_aiter_sse(body, [])]
+    assert [json.loads(text) for text in fused] == reference
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(body=st.binary(max_size=200), data=st.data())
+def test_feed_data_on_arbitrary_bytes_matches_feed(body: bytes, data: st.DataObject) -> None:
+    cuts = data.draw(st.lists(st.integers(0, len(body)), max_size=10), label="cuts")
+    frames, _ = decode_in_pieces(body, cuts)
+    got, _ = data_in_pieces(body, cuts)
+    assert got == [frame.data for frame in frames]

@@ -144,9 +144,10 @@ class Runtime:
         """The request's events, through every plugin's ``turnout_stream_request`` wrapper."""
         request_id = os.urandom(8).hex()
         events = self._stream(request, max_steps, used_runtime, request_id)
-        observed = self.plugins.hook.turnout_stream_request.call_extra(
-            [lambda: events], {"request": request, "request_id": request_id}
-        )
+        caller = self.plugins.hook.turnout_stream_request
+        if not caller.get_hookimpls():  # no plugin wraps requests: skip pluggy's per-call setup
+            return events
+        observed = caller.call_extra([lambda: events], {"request": request, "request_id": request_id})
         if not isinstance(observed, AsyncIterator):
             raise PluginError(
                 f"a turnout_stream_request wrapper returned {type(observed).__name__}, expected an async iterator"
@@ -277,7 +278,7 @@ class Runtime:
 
     def _headers(self, request: LLMRequest, model: ResolvedModel, runtime: str, wire: WireRequest) -> dict[str, str]:
         """Plugins' headers (credentials only to the model's host), layered by ``layer_headers``."""
-        own_host = _same_host(wire.url, model.base_url)
+        own_host: bool | None = None  # worked out only when a plugin sends a credential header
         answers, _ = self.plugins.call_fanout(
             "turnout_inject_headers", request=request, model=model, runtime=runtime, wire=wire
         )
@@ -285,15 +286,18 @@ class Runtime:
         for extra in answers:  # in hook call order: later answers override earlier ones
             allowed: dict[str, str] = {}
             for name, value in extra.items():
-                if is_credential_header(name) and not own_host:
-                    logger.warning(
-                        "dropped credential header %r from plugin %r: %s is not the host of provider %r",
-                        name,
-                        getattr(extra, "plugin", "?"),
-                        urlsplit(wire.url).hostname,
-                        model.provider,
-                    )
-                    continue
+                if is_credential_header(name):
+                    if own_host is None:
+                        own_host = _same_host(wire.url, model.base_url)
+                    if not own_host:
+                        logger.warning(
+                            "dropped credential header %r from plugin %r: %s is not the host of provider %r",
+                            name,
+                            getattr(extra, "plugin", "?"),
+                            urlsplit(wire.url).hostname,
+                            model.provider,
+                        )
+                        continue
                 allowed[name] = value
             injected.append(allowed)
         return layer_headers(request, model, wire.headers, injected)

@@ -109,8 +109,9 @@ def choose(
         model=model,
         declined=declined,
     )
-    logger.info(
-        "llm runtime selected",
-        extra={"runtime": selection.runtime, "provider": provider, "model": model, "declined": declined},
-    )
+    if logger.isEnabledFor(logging.INFO):
+        logger.info(
+            "llm runtime selected",
+            extra={"runtime": selection.runtime, "provider": provider, "model": model, "declined": declined},
+        )
     return selection

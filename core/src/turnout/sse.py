@@ -131,10 +131,32 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[SSEFrame]:
         """Consume the next chunk of the body; return the frames it completes, in order."""
+        text = self._complete(chunk)
+        return self._parse(text) if text else []
+
+    def feed_data(self, chunk: bytes) -> list[str]:
+        """Like ``feed``, but return only the ``data`` of each frame the chunk completes.
+
+        For parsers that read nothing else (JSON events): no ``SSEFrame`` is built on the usual
+        one-frame chunk. The decoder still tracks ``last_event_id`` and ``retry``.
+
+        >>> SSEDecoder().feed_data(b"event: ping\\ndata: {}\\n\\ndata: 2\\n\\n")
+        ['{}', '2']
+        """
+        text = self._complete(chunk)
+        if not text:
+            return []
+        start = _lone_data_start(text)
+        if start >= 0:
+            return [text[start:-1]]
+        return [frame.data for frame in self._parse_lines(text)]
+
+    def _complete(self, chunk: bytes) -> str:
+        """Buffer ``chunk``; return the text of the whole lines now up to a frame boundary, or ``""``."""
         if not self._started:
             chunk = self._strip_bom(chunk)
             if not self._started:
-                return []
+                return ""
         if self._skip_lf or 13 in chunk:  # 13 is "\r"; an int test is a memchr
             chunk = self._normalise_line_breaks(chunk)
         buffer = self._buffer
@@ -146,7 +168,7 @@ class SSEDecoder:
             if end < 0:
                 if len(buffer) > self.max_frame_bytes:
                     self._too_large()
-                return []
+                return ""
             complete: bytes | bytearray = buffer[: end + 1]
             del buffer[: end + 2]
         else:
@@ -155,7 +177,7 @@ class SSEDecoder:
                 buffer += chunk
                 if len(buffer) > self.max_frame_bytes:
                     self._too_large()
-                return []
+                return ""
             if end + 2 == len(chunk):
                 complete = chunk[:-1]
             else:
@@ -164,10 +186,9 @@ class SSEDecoder:
         if len(buffer) > self.max_frame_bytes:
             self._too_large()
         try:
-            text = complete.decode()
+            return complete.decode()
         except UnicodeDecodeError:
-            text = complete.decode("utf-8", "replace")
-        return self._parse(text)
+            return complete.decode("utf-8", "replace")
 
     def _too_large(self) -> None:
         """Drop the unfinished frame that outgrew the limit and raise ``FrameTooLargeError``."""
@@ -211,15 +232,14 @@ class SSEDecoder:
 
     def _parse(self, text: str) -> list[SSEFrame]:
         """Parse whole lines that end at a frame boundary (the blank line's own break removed)."""
-        # Fast paths for the shapes providers send, one frame per chunk: "event: E\ndata: D\n"
-        # and "data: D\n". Anything else (or more than one frame) takes the general loop.
-        last = len(text) - 1
-        if text.startswith("event: "):
-            newline = text.find("\n")
-            if text.startswith("data: ", newline + 1) and text.find("\n", newline + 7) == last:
-                return [SSEFrame(text[7:newline] or "message", text[newline + 7 : last], self._last_id)]
-        elif text.startswith("data: ") and text.find("\n", 6) == last:
-            return [SSEFrame("message", text[6:last], self._last_id)]
+        start = _lone_data_start(text)
+        if start >= 0:
+            event = "message" if start == 6 else text[7 : start - 7] or "message"
+            return [SSEFrame(event, text[start:-1], self._last_id)]
+        return self._parse_lines(text)
+
+    def _parse_lines(self, text: str) -> list[SSEFrame]:
+        """``_parse`` for any text: every field of every frame, line by line."""
         frames: list[SSEFrame] = []
         data: list[str] = []
         event = ""
@@ -247,6 +267,18 @@ class SSEDecoder:
                 retry = self.retry = int(value)
             # Anything else is a comment (empty field name) or an unknown field: ignored.
         return frames
+
+
+def _lone_data_start(text: str) -> int:
+    """Where the data of ``text`` starts when it is one frame of a shape providers send, one
+    frame per chunk (``event: E\\ndata: D\\n`` or ``data: D\\n``); else -1 (the general loop)."""
+    if text.startswith("event: "):
+        newline = text.find("\n")
+        if text.startswith("data: ", newline + 1) and text.find("\n", newline + 7) == len(text) - 1:
+            return newline + 7
+    elif text.startswith("data: ") and text.find("\n", 6) == len(text) - 1:
+        return 6
+    return -1
 
 
 def _describe_size(size: int) -> str:

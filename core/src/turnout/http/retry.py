@@ -104,7 +104,8 @@ class RetryTransport(httpx2.AsyncBaseTransport):
     Wraps ``inner`` (the network, a recorder, a mock). Retries error statuses per ``policy``
     and ``httpx2.ConnectError`` / ``ConnectTimeout`` (nothing was sent); the bodies of
     discarded responses are read and closed. The last response is returned as is, its body
-    already read, for the client to turn into a typed error. Waits go through stamina, so
+    already read, for the client to turn into a typed error. The first attempt is sent directly;
+    after a retryable failure stamina takes over (with that failure as its first attempt), so
     ``stamina.set_testing(True, attempts=...)`` makes them instant in tests. Each retry is
     logged as a warning on ``turnout.http.retry`` with the attempt, the wait and the cause
     (stamina's own ``stamina.retry_scheduled`` record carries none of them; the CLI hides it).
@@ -121,10 +122,20 @@ class RetryTransport(httpx2.AsyncBaseTransport):
         policy = self.policy
         if policy.max_retries == 0:
             return await self.inner.handle_async_request(request)
+        started = time.monotonic()
+        try:  # the first attempt goes straight out: stamina is only entered after a failure
+            return await self._attempt(request, 0, started)
+        except (_RetryableResponse, httpx2.ConnectError, httpx2.ConnectTimeout) as exc:
+            first_failure = exc
+        return await self._retry(request, first_failure, started)
+
+    async def _retry(self, request: httpx2.Request, first_failure: Exception, started: float) -> httpx2.Response:
+        """Hand ``first_failure`` to stamina as its first attempt's outcome, then retry as it says."""
         import stamina
 
+        policy = self.policy
         retries = 0
-        started = time.monotonic()
+        failure: Exception | None = first_failure
 
         def backoff_hook(exc: Exception) -> bool | float:
             nonlocal retries
@@ -153,6 +164,9 @@ class RetryTransport(httpx2.AsyncBaseTransport):
         try:
             async for attempt in stamina.retry_context(on=backoff_hook, attempts=policy.max_retries + 1, timeout=None):
                 with attempt:
+                    if failure is not None:  # replayed, so stamina decides, waits and logs as ever
+                        replayed, failure = failure, None
+                        raise replayed
                     return await self._attempt(request, retries, started)
         except _RetryableResponse as exc:
             return exc.response  # retries used up, or retrying turned off (stamina.set_active)

@@ -27,7 +27,7 @@ ignored.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -151,14 +151,6 @@ class _MessagesStream:
         self.sources = 0  # sources emitted in this step, for their ids
         self.error_reported = False
         self.done = False
-        self.handlers: dict[str, Any] = {
-            "message_start": self.message_start,
-            "content_block_start": self.block_start,
-            "content_block_stop": self.block_stop,
-            "message_delta": self.message_delta,
-            "message_stop": self.message_stop,
-            "error": self.error,
-        }
 
     # -- message ----------------------------------------------------------------------------
 
@@ -373,56 +365,74 @@ class _MessagesStream:
                 yield from self.block_stop({"index": index})
 
 
-async def parse_messages_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LLMEvent]:
-    """Events of one Messages stream, from SSE frames (objects with a ``data`` string).
+_MESSAGES_HANDLERS: dict[str, Callable[[_MessagesStream, dict[str, Any]], Iterable[LLMEvent]]] = {
+    "message_start": _MessagesStream.message_start,
+    "content_block_start": _MessagesStream.block_start,
+    "content_block_stop": _MessagesStream.block_stop,
+    "message_delta": _MessagesStream.message_delta,
+    "message_stop": _MessagesStream.message_stop,
+    "error": _MessagesStream.error,
+}
+"""The handlers of the rarer event types: functions of the state and the event (one table for
+every stream: a table of bound methods per stream was a reference cycle left to the collector)."""
+
+
+def parse_messages_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LLMEvent]:
+    """Events of one Messages stream, from SSE frames (objects with a ``data`` string)."""
+    return _parse_events(frames, lambda frame: (frame.data,))
+
+
+async def _parse_events(sources: AsyncIterable[Any], split: Callable[[Any], Iterable[str]]) -> AsyncIterator[LLMEvent]:
+    """Events of one Messages stream: ``split`` turns each source (an SSE frame, or a body chunk
+    with ``SSEDecoder.feed_data``) into the ``data`` strings it carries.
 
     The hot path (text, argument and thinking deltas, nearly every event) costs one JSON decode,
     two comparisons, one event and one ``yield``; everything else goes through a handler table.
     """
     state = _MessagesStream()
-    handlers = state.handlers
+    handlers = _MESSAGES_HANDLERS
     blocks = state.blocks
     data = ""
     try:
-        async for frame in frames:
-            data = frame.data
-            try:
-                event = from_json(data)
-                kind = event["type"]
-            except (ValueError, TypeError, KeyError):
-                if not data.strip():
+        async for source in sources:
+            for data in split(source):
+                try:
+                    event = from_json(data)
+                    kind = event["type"]
+                except (ValueError, TypeError, KeyError):
+                    if not data.strip():
+                        continue
+                    raise StreamDecodeError(
+                        "Invalid Anthropic Messages stream event", frame=excerpt(data, _FRAME_EXCERPT)
+                    ) from None
+                if kind == "content_block_delta":
+                    block = blocks.get(event["index"])
+                    if block is None:
+                        continue  # a block type this parser does not map
+                    delta = event["delta"]
+                    delta_kind = delta["type"]
+                    if delta_kind == "text_delta":
+                        if delta["text"]:
+                            yield TextDelta(id=block.id, text=delta["text"])
+                    elif delta_kind == "input_json_delta":
+                        fragment = delta["partial_json"]
+                        if fragment:
+                            block.parts.append(fragment)
+                            if block.kind == "tool_use":
+                                yield ToolInputDelta(id=block.id, name=block.name, text=fragment)
+                    elif delta_kind == "thinking_delta":
+                        if delta["thinking"]:
+                            yield ReasoningDelta(id=block.id, text=delta["thinking"])
+                    else:
+                        for produced in state.other_delta(block, delta):
+                            yield produced
                     continue
-                raise StreamDecodeError(
-                    "Invalid Anthropic Messages stream event", frame=excerpt(data, _FRAME_EXCERPT)
-                ) from None
-            if kind == "content_block_delta":
-                block = blocks.get(event["index"])
-                if block is None:
-                    continue  # a block type this parser does not map
-                delta = event["delta"]
-                delta_kind = delta["type"]
-                if delta_kind == "text_delta":
-                    if delta["text"]:
-                        yield TextDelta(id=block.id, text=delta["text"])
-                elif delta_kind == "input_json_delta":
-                    fragment = delta["partial_json"]
-                    if fragment:
-                        block.parts.append(fragment)
-                        if block.kind == "tool_use":
-                            yield ToolInputDelta(id=block.id, name=block.name, text=fragment)
-                elif delta_kind == "thinking_delta":
-                    if delta["thinking"]:
-                        yield ReasoningDelta(id=block.id, text=delta["thinking"])
-                else:
-                    for produced in state.other_delta(block, delta):
+                handler = handlers.get(kind)
+                if handler is not None:
+                    for produced in handler(state, event):
                         yield produced
-                continue
-            handler = handlers.get(kind)
-            if handler is not None:
-                for produced in handler(event):
-                    yield produced
-                if state.done:
-                    return
+                    if state.done:
+                        return
     except (ValidationError, KeyError, TypeError, AttributeError) as exc:
         raise StreamDecodeError(
             f"Invalid Anthropic Messages stream event ({type(exc).__name__})", frame=excerpt(data, _FRAME_EXCERPT)
@@ -438,8 +448,14 @@ async def stream_events(wire: WireRequest, http: HTTPClient) -> AsyncIterator[LL
     failures are raised by ``http.stream`` as typed errors; leaving the iteration early closes
     the connection.
     """
-    from turnout.plugin_api import aiter_sse
+    from turnout.plugin_api import SSEDecoder
 
-    async with http.stream(wire) as response:
-        async for event in parse_messages_stream(aiter_sse(response.aiter_bytes())):
-            yield event
+    chunks = None
+    try:
+        async with http.stream(wire) as response:
+            chunks = response.aiter_bytes()
+            async for event in _parse_events(chunks, SSEDecoder().feed_data):
+                yield event
+    finally:
+        if chunks is not None:  # closed only now: the client first drains the body to keep the connection
+            await chunks.aclose()

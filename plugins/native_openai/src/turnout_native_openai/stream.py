@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -209,19 +209,6 @@ class _ResponsesStream:
         self.refused = False
         self.error_reported = False
         self.done = False
-        self.handlers: dict[str, Any] = {
-            "response.refusal.delta": self.refusal_delta,
-            "response.reasoning_summary_text.delta": self.reasoning_delta,
-            "response.reasoning_summary.delta": self.reasoning_delta,
-            "response.reasoning_text.delta": self.reasoning_text_delta,
-            "response.reasoning_summary_part.added": self.reasoning_part_added,
-            "response.output_item.added": self.item_added,
-            "response.output_item.done": self.item_done,
-            "response.completed": self.completed,
-            "response.incomplete": self.completed,
-            "response.failed": self.failed,
-            "error": self.error,
-        }
 
     # -- text -------------------------------------------------------------------------------
 
@@ -514,6 +501,23 @@ class _ResponsesStream:
         yield StepFinish(reason="error")
 
 
+_RESPONSES_HANDLERS: dict[str, Callable[[_ResponsesStream, dict[str, Any]], Iterable[LLMEvent]]] = {
+    "response.refusal.delta": _ResponsesStream.refusal_delta,
+    "response.reasoning_summary_text.delta": _ResponsesStream.reasoning_delta,
+    "response.reasoning_summary.delta": _ResponsesStream.reasoning_delta,
+    "response.reasoning_text.delta": _ResponsesStream.reasoning_text_delta,
+    "response.reasoning_summary_part.added": _ResponsesStream.reasoning_part_added,
+    "response.output_item.added": _ResponsesStream.item_added,
+    "response.output_item.done": _ResponsesStream.item_done,
+    "response.completed": _ResponsesStream.completed,
+    "response.incomplete": _ResponsesStream.completed,
+    "response.failed": _ResponsesStream.failed,
+    "error": _ResponsesStream.error,
+}
+"""The handlers of the rarer event types: functions of the state and the event (one table for
+every stream: a table of bound methods per stream was a reference cycle left to the collector)."""
+
+
 def _sources(item: Mapping[str, Any]) -> Iterator[Source]:
     """A ``source`` for each annotation of a finished message item (URL and file citations)."""
     block = item.get("id") or "text-0"
@@ -606,59 +610,65 @@ def _text_of(delta: Any) -> str | None:
     raise TypeError(f"delta is {type(delta).__name__}, not a string")
 
 
-async def parse_responses_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LLMEvent]:
-    """Events of one Responses stream, from SSE frames (objects with a ``data`` string).
+def parse_responses_stream(frames: AsyncIterable[Any]) -> AsyncIterator[LLMEvent]:
+    """Events of one Responses stream, from SSE frames (objects with a ``data`` string)."""
+    return _parse_events(frames, lambda frame: (frame.data,))
+
+
+async def _parse_events(sources: AsyncIterable[Any], split: Callable[[Any], Iterable[str]]) -> AsyncIterator[LLMEvent]:
+    """Events of one Responses stream: ``split`` turns each source (an SSE frame, or a body chunk
+    with ``SSEDecoder.feed_data``) into the ``data`` strings it carries.
 
     The hot path (text and argument deltas, nearly every event) costs one JSON decode, one
     comparison, one event and one ``yield``; everything else goes through a handler table.
     """
     state = _ResponsesStream()
-    handlers = state.handlers
+    handlers = _RESPONSES_HANDLERS
     calls = state.calls
     data = ""
     try:
-        async for frame in frames:
-            data = frame.data
-            try:
-                event = from_json(data)
-                kind = event["type"]
-            except (ValueError, TypeError, KeyError):
-                if not data.strip() or data.strip() == "[DONE]":
+        async for source in sources:
+            for data in split(source):
+                try:
+                    event = from_json(data)
+                    kind = event["type"]
+                except (ValueError, TypeError, KeyError):
+                    if not data.strip() or data.strip() == "[DONE]":
+                        continue
+                    raise StreamDecodeError(
+                        "Invalid OpenAI Responses stream event", frame=excerpt(data, _FRAME_EXCERPT)
+                    ) from None
+                if kind == _TEXT_DELTA:
+                    delta = event["delta"]
+                    if delta:
+                        if delta.__class__ is not str:  # events are not validated: the frame is the edge
+                            raise TypeError("delta is not a string")
+                        block = event.get("item_id") or "text-0"
+                        if block != state.text_block:
+                            for opened in state.open_text(block):
+                                yield opened
+                        yield TextDelta(id=block, text=delta)
                     continue
-                raise StreamDecodeError(
-                    "Invalid OpenAI Responses stream event", frame=excerpt(data, _FRAME_EXCERPT)
-                ) from None
-            if kind == _TEXT_DELTA:
-                delta = event["delta"]
-                if delta:
-                    if delta.__class__ is not str:  # events are not validated: the frame is the edge
-                        raise TypeError("delta is not a string")
-                    block = event.get("item_id") or "text-0"
-                    if block != state.text_block:
-                        for opened in state.open_text(block):
-                            yield opened
-                    yield TextDelta(id=block, text=delta)
-                continue
-            if kind == _ARGUMENTS_DELTA:
-                delta = event["delta"]
-                if delta:
-                    if delta.__class__ is not str:
-                        raise TypeError("delta is not a string")
-                    call = calls.get(event.get("item_id"))
-                    if call is None:
-                        raise StreamDecodeError(
-                            "OpenAI Responses tool argument delta is missing its tool call",
-                            frame=excerpt(data, _FRAME_EXCERPT),
-                        )
-                    call.parts.append(delta)
-                    yield ToolInputDelta(id=call.call_id, name=call.name, text=delta)
-                continue
-            handler = handlers.get(kind)
-            if handler is not None:
-                for produced in handler(event):
-                    yield produced
-                if state.done:
-                    return
+                if kind == _ARGUMENTS_DELTA:
+                    delta = event["delta"]
+                    if delta:
+                        if delta.__class__ is not str:
+                            raise TypeError("delta is not a string")
+                        call = calls.get(event.get("item_id"))
+                        if call is None:
+                            raise StreamDecodeError(
+                                "OpenAI Responses tool argument delta is missing its tool call",
+                                frame=excerpt(data, _FRAME_EXCERPT),
+                            )
+                        call.parts.append(delta)
+                        yield ToolInputDelta(id=call.call_id, name=call.name, text=delta)
+                    continue
+                handler = handlers.get(kind)
+                if handler is not None:
+                    for produced in handler(state, event):
+                        yield produced
+                    if state.done:
+                        return
     except (ValidationError, KeyError, TypeError, AttributeError) as exc:
         raise StreamDecodeError(
             f"Invalid OpenAI Responses stream event ({type(exc).__name__})", frame=excerpt(data, _FRAME_EXCERPT)
@@ -673,11 +683,17 @@ async def stream_events(wire: WireRequest, http: HTTPClient) -> AsyncIterator[LL
     HTTP error statuses and transport failures are raised by ``http.stream`` as typed errors;
     leaving the iteration early closes the connection.
     """
-    from turnout.plugin_api import aiter_sse
+    from turnout.plugin_api import SSEDecoder
 
     secrets = secrets_in_headers(wire.headers)
-    async with http.stream(wire) as response:
-        async for event in parse_responses_stream(aiter_sse(response.aiter_bytes())):
-            if isinstance(event, ProviderError):  # the provider may echo the key it was sent
-                event = event.model_copy(update={"message": redact_text(event.message, secrets)})
-            yield event
+    chunks = None
+    try:
+        async with http.stream(wire) as response:
+            chunks = response.aiter_bytes()
+            async for event in _parse_events(chunks, SSEDecoder().feed_data):
+                if isinstance(event, ProviderError):  # the provider may echo the key it was sent
+                    event = event.model_copy(update={"message": redact_text(event.message, secrets)})
+                yield event
+    finally:
+        if chunks is not None:  # closed only now: the client first drains the body to keep the connection
+            await chunks.aclose()
