@@ -41,10 +41,12 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 
 def _response_of(exc: BaseException) -> httpx2.Response | None:
+    """The HTTP response an SDK kept on its error (``response``; mistralai: ``raw_response``)."""
     for item in _chain(exc):
-        response = getattr(item, "response", None)
-        if isinstance(response, httpx2.Response):
-            return response
+        for name in ("response", "raw_response"):
+            response = getattr(item, name, None)
+            if isinstance(response, httpx2.Response):
+                return response
     return None
 
 
@@ -95,7 +97,8 @@ def map_exception(exc: BaseException, *, url: str, timeouts: Timeouts, secrets: 
             return item
     response = _response_of(exc)
     if response is not None and response.status_code >= 400:
-        return error_from_response(response.status_code, response.headers, _body_text(response), url, secrets=secrets)
+        body = _body_text(response, exc)
+        return error_from_response(response.status_code, response.headers, body, url, secrets=secrets)
     error = _model_http_error(exc)
     if error is not None and error.status_code >= 400:
         body = error.body if isinstance(error.body, str) else json.dumps(error.body, default=str)
@@ -109,8 +112,9 @@ def map_exception(exc: BaseException, *, url: str, timeouts: Timeouts, secrets: 
     return exc
 
 
-def _body_text(response: httpx2.Response) -> str:
+def _body_text(response: httpx2.Response, exc: BaseException) -> str:
+    """The error body: the response's, else the one the SDK read off its stream (mistralai)."""
     try:
         return response.text
     except httpx2.ResponseNotRead:
-        return ""
+        return next((item.body for item in _chain(exc) if isinstance(getattr(item, "body", None), str)), "")
