@@ -64,6 +64,9 @@ class ChatAdaptation(OpenAIStreamedResponse):
             yield from super()._map_part_delta(choice)
             return
         tags = self._model_profile.get("thinking_tags", DEFAULT_THINKING_TAGS)
+        if content and not self._held_text and not any(tag[0] in content for tag in tags):
+            yield from super()._map_part_delta(choice)  # no tag, whole or partial: the delta as sent
+            return
         segments = self._cut_at_tags((self._held_text + (content or "")), tags, final=content is None)
         *before, last = segments or [""]
         for segment in before:  # text only: the delta's other fields go with its last segment

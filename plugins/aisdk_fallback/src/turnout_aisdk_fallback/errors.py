@@ -117,4 +117,5 @@ def _body_text(response: httpx2.Response, exc: BaseException) -> str:
     try:
         return response.text
     except httpx2.ResponseNotRead:
-        return next((item.body for item in _chain(exc) if isinstance(getattr(item, "body", None), str)), "")
+        bodies = (getattr(item, "body", None) for item in _chain(exc))
+        return next((body for body in bodies if isinstance(body, str)), "")
