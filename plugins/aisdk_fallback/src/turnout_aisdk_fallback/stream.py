@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeGuard, cast
 
 from pydantic_ai import messages as pai
 from pydantic_ai.direct import model_request_stream
@@ -136,17 +136,38 @@ class _Block:
     part: Any = None
     ended: bool = False
     string_args: bool = False
-    pending: list[pai.ModelResponsePartDelta] = field(default_factory=list)
-    """Deltas not yet applied to ``part``. An open part is only needed whole when it ends without
-    its own end event (rare), so its deltas are applied then, not one by one: each application
-    copies the part and the text so far (pydantic-ai keeps the deltas alive meanwhile anyway)."""
+    pending: list[pai.ModelResponsePartDelta | list[str]] = field(default_factory=list)
+    """Deltas not yet applied to ``part``, a run of plain text deltas kept as its texts. An open
+    part is only needed whole when it ends without its own end event (rare), so its deltas are
+    applied then, not one by one: each application copies the part and the text so far."""
+
+    def hold(self, delta: pai.ModelResponsePartDelta) -> None:
+        """Keep ``delta`` for ``current_part``."""
+        if not _plain_text(delta):
+            self.pending.append(delta)
+        elif self.pending and isinstance(self.pending[-1], list):
+            self.pending[-1].append(delta.content_delta)
+        else:
+            self.pending.append([delta.content_delta])
 
     def current_part(self) -> Any:
         """``part`` with every delta received so far applied."""
-        for delta in self.pending:
+        for held in self.pending:
+            # A run of plain text deltas applies as one: the same content, name, details, citations.
+            delta = pai.TextPartDelta(content_delta="".join(held)) if isinstance(held, list) else held
             self.part = _applied(delta, self.part)
         self.pending.clear()
         return self.part
+
+
+def _plain_text(delta: pai.ModelResponsePartDelta) -> TypeGuard[pai.TextPartDelta]:
+    """A text delta carrying nothing but text (no provider name, details or citations)."""
+    return (
+        isinstance(delta, pai.TextPartDelta)
+        and delta.provider_name is None
+        and not delta.provider_details
+        and delta.citations_delta is None
+    )
 
 
 def _applied(delta: pai.ModelResponsePartDelta, part: Any) -> Any:
@@ -267,7 +288,7 @@ class EventConverter:
                 block.part = _applied(delta, block.part)
             return
         if block.part is not None:
-            block.pending.append(delta)
+            block.hold(delta)
         if isinstance(delta, pai.TextPartDelta) and block.kind == "text" and delta.content_delta:
             yield TextDelta(id=block.id, text=delta.content_delta)
         elif isinstance(delta, pai.ThinkingPartDelta) and block.kind == "reasoning" and delta.content_delta:
