@@ -81,5 +81,6 @@ def test_server_errors_are_retried_by_the_core_only(loopback: LoopbackServer, pa
 
 def test_connection_refused_is_a_transport_error() -> None:
     config = provider_config("http://127.0.0.1:9/v1", "@ai-sdk/openai-compatible")
-    with pytest.raises(errors.TransportError):
+    with pytest.raises(errors.TransportError) as caught:
         run_fallback(config, turnout.LLMRequest(model="p/m", messages=[turnout.user("hi")]))
+    assert caught.value.url == "http://127.0.0.1:9/v1/chat/completions"  # the endpoint, as the native path names it
