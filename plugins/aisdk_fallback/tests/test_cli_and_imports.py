@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fallback_support import LoopbackServer, anthropic_stream, anthropic_text
+from fallback_support import LoopbackServer, anthropic_stream, anthropic_text, provider_config, sse
 
 TURNOUT = Path(sys.executable).parent / "turnout"
 
@@ -88,3 +88,35 @@ def test_discovery_imports_no_provider_sdk(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_a_request_imports_only_its_providers_sdk(loopback: LoopbackServer) -> None:
+    """A Chat Completions request in a fresh process loads the openai SDK and pydantic-ai's
+    OpenAI model, and no other provider's SDK or pydantic-ai model (OpenRouter's included)."""
+    chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+    loopback.serve(
+        sse(
+            {**chunk, "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}]},
+            {**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+            named=False,
+            done=True,
+        )
+    )
+    code = (
+        "import asyncio, sys, turnout\n"
+        "from turnout_aisdk_fallback import plugin\n"
+        f"config = {provider_config(loopback.base_url, '@ai-sdk/openai-compatible')!r}\n"
+        "async def main():\n"
+        "    async with turnout.Runtime(config=config, plugins=[plugin], load_entry_points=False) as rt:\n"
+        "        request = turnout.LLMRequest(model='p/m', messages=[turnout.user('hi')])\n"
+        "        return (await rt.generate(request)).text\n"
+        "assert asyncio.run(main()) == 'hi'\n"
+        "heavy = ('openai', 'anthropic', 'google.genai', 'mistralai')\n"
+        "models = ('openai', 'openrouter', 'anthropic', 'google', 'mistral')\n"
+        "heavy += tuple(f'pydantic_ai.models.{name}' for name in models)\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['openai', 'pydantic_ai.models.openai']"

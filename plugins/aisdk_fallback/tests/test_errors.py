@@ -51,20 +51,36 @@ def test_recorded_http_errors_raise_typed_errors(path: Path) -> None:
     assert len(sent) == 1  # no SDK retry
 
 
-def test_server_errors_are_retried_by_the_core_only(loopback: LoopbackServer) -> None:
+_EVERY_SDK = [
+    ("@ai-sdk/openai", "m"),
+    ("@ai-sdk/azure", "m"),
+    ("@ai-sdk/openai-compatible", "m"),
+    ("@openrouter/ai-sdk-provider", "openai/m"),
+    ("@ai-sdk/anthropic", "m"),
+    ("@ai-sdk/google", "m"),
+    ("@ai-sdk/google-vertex", "m"),
+    ("@ai-sdk/mistral", "m"),
+]
+"""Every SDK the fallback builds a client for (package, model id)."""
+
+
+@pytest.mark.parametrize(("package", "model_id"), _EVERY_SDK, ids=[p for p, _ in _EVERY_SDK])
+def test_server_errors_are_retried_by_the_core_only(loopback: LoopbackServer, package: str, model_id: str) -> None:
     loopback.serve(
         b'{"error": {"message": "busy"}}',
         status=503,
         content_type="application/json",
         headers={"retry-after-ms": "1"},
     )
-    config = provider_config(loopback.base_url, "@ai-sdk/openai-compatible")
-    with pytest.raises(errors.ProviderServerError, match="busy"):
-        run_fallback(config, turnout.LLMRequest(model="p/m", messages=[turnout.user("hi")]))
-    assert len(loopback.requests) == 3  # the core's policy: the first try and at most 2 retries
+    config = provider_config(loopback.base_url, package)
+    with pytest.raises(errors.ProviderServerError, match="busy") as caught:
+        run_fallback(config, turnout.LLMRequest(model=f"p/{model_id}", messages=[turnout.user("hi")]))
+    assert caught.value.status == 503
+    assert len(loopback.requests) == 3  # the core's policy: the first try and at most 2 retries; no SDK retry
 
 
 def test_connection_refused_is_a_transport_error() -> None:
     config = provider_config("http://127.0.0.1:9/v1", "@ai-sdk/openai-compatible")
-    with pytest.raises(errors.TransportError):
+    with pytest.raises(errors.TransportError) as caught:
         run_fallback(config, turnout.LLMRequest(model="p/m", messages=[turnout.user("hi")]))
+    assert caught.value.url == "http://127.0.0.1:9/v1/chat/completions"  # the endpoint, as the native path names it

@@ -21,7 +21,8 @@ drops:
 - a cost the provider reports (OpenRouter ``usage.cost`` in USD, xAI ``cost_in_usd_ticks``,
   10⁻¹⁰ USD) is kept; none is ever estimated.
 
-Importing this module imports pydantic-ai.
+OpenRouter's own model reads the same way (``openrouter``). Importing this module imports
+pydantic-ai.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from pydantic_ai.messages import ModelResponseStreamEvent
 from pydantic_ai.models import Model
 from pydantic_ai.models.cerebras import CerebrasModel
 from pydantic_ai.models.openai import OpenAIChatModel, OpenAIStreamedResponse
-from pydantic_ai.models.openrouter import OpenRouterModel, OpenRouterStreamedResponse
 from pydantic_ai.profiles import DEFAULT_THINKING_TAGS
 from pydantic_ai.providers import Provider
 from pydantic_ai.providers.openai_compatible import OpenAICompatibleProvider
@@ -47,7 +47,7 @@ from turnout.plugin_api import ResolvedModel
 from turnout_aisdk_fallback.packages import route_for
 from turnout_aisdk_fallback.stream import CACHE_READ_DETAIL, CACHE_WRITE_DETAIL
 
-__all__ = ["ChatAdaptation", "chat_model", "openrouter_model"]
+__all__ = ["ChatAdaptation", "chat_model"]
 
 _XAI_TICKS_PER_USD = Decimal(10) ** 10
 
@@ -64,6 +64,9 @@ class ChatAdaptation(OpenAIStreamedResponse):
             yield from super()._map_part_delta(choice)
             return
         tags = self._model_profile.get("thinking_tags", DEFAULT_THINKING_TAGS)
+        if content and not self._held_text and not any(tag[0] in content for tag in tags):
+            yield from super()._map_part_delta(choice)  # no tag, whole or partial: the delta as sent
+            return
         segments = self._cut_at_tags((self._held_text + (content or "")), tags, final=content is None)
         *before, last = segments or [""]
         for segment in before:  # text only: the delta's other fields go with its last segment
@@ -131,10 +134,6 @@ class ChatAdaptation(OpenAIStreamedResponse):
         super()._add_usage(usage, reported=reported, cumulative=cumulative or reported)
 
 
-class _OpenRouterStream(ChatAdaptation, OpenRouterStreamedResponse):
-    pass
-
-
 class _ChatModel(OpenAIChatModel):
     @property
     def _streamed_response_cls(self) -> type[OpenAIStreamedResponse]:
@@ -145,19 +144,6 @@ class _CerebrasModel(CerebrasModel):
     @property
     def _streamed_response_cls(self) -> type[OpenAIStreamedResponse]:
         return ChatAdaptation
-
-
-class _OpenRouterModel(OpenRouterModel):
-    @property
-    def _streamed_response_cls(self) -> type[OpenAIStreamedResponse]:
-        return _OpenRouterStream
-
-
-def openrouter_model(model: ResolvedModel, client: AsyncOpenAI) -> Model:
-    """OpenRouter's own model (its reasoning details, errors and provider routing) over ``client``."""
-    from pydantic_ai.providers.openrouter import OpenRouterProvider
-
-    return _OpenRouterModel(model.api_id, provider=OpenRouterProvider(openai_client=client))
 
 
 def chat_model(model: ResolvedModel, client: AsyncOpenAI) -> Model:

@@ -41,10 +41,12 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 
 def _response_of(exc: BaseException) -> httpx2.Response | None:
+    """The HTTP response an SDK kept on its error (``response``; mistralai: ``raw_response``)."""
     for item in _chain(exc):
-        response = getattr(item, "response", None)
-        if isinstance(response, httpx2.Response):
-            return response
+        for name in ("response", "raw_response"):
+            response = getattr(item, name, None)
+            if isinstance(response, httpx2.Response):
+                return response
     return None
 
 
@@ -95,22 +97,34 @@ def map_exception(exc: BaseException, *, url: str, timeouts: Timeouts, secrets: 
             return item
     response = _response_of(exc)
     if response is not None and response.status_code >= 400:
-        return error_from_response(response.status_code, response.headers, _body_text(response), url, secrets=secrets)
+        body = _body_text(response, exc)
+        endpoint = _requested_url(response, url)
+        return error_from_response(response.status_code, response.headers, body, endpoint, secrets=secrets)
     error = _model_http_error(exc)
     if error is not None and error.status_code >= 400:
         body = error.body if isinstance(error.body, str) else json.dumps(error.body, default=str)
         return error_from_response(error.status_code, {}, body, url, secrets=secrets)
     for item in _chain(exc):
         if isinstance(item, httpx2.HTTPError | httpx2.InvalidURL):
-            return error_from_exception(item, url, timeouts=timeouts, reading_body=False)
+            return error_from_exception(item, _requested_url(item, url), timeouts=timeouts, reading_body=False)
     if any(type(item).__name__ == "UnexpectedModelBehavior" for item in _chain(exc)):
         detail = redact_text(str(exc), secrets)
         return StreamDecodeError(f"the provider's response could not be decoded: {detail}")
     return exc
 
 
-def _body_text(response: httpx2.Response) -> str:
+def _requested_url(item: object, base_url: str) -> str:
+    """The URL the SDK requested (its endpoint under the base URL), else ``base_url``."""
+    try:
+        return str(item.request.url)  # type: ignore[attr-defined]
+    except (AttributeError, RuntimeError):  # no request attached (httpx2 raises RuntimeError)
+        return base_url
+
+
+def _body_text(response: httpx2.Response, exc: BaseException) -> str:
+    """The error body: the response's, else the one the SDK read off its stream (mistralai)."""
     try:
         return response.text
     except httpx2.ResponseNotRead:
-        return ""
+        bodies = (getattr(item, "body", None) for item in _chain(exc))
+        return next((body for body in bodies if isinstance(body, str)), "")

@@ -76,7 +76,7 @@ def _azure(model: ResolvedModel, key: str | None, client: httpx2.AsyncClient) ->
 
 
 def _openrouter(model: ResolvedModel, key: str | None, client: httpx2.AsyncClient) -> Model:
-    from turnout_aisdk_fallback.dialects import openrouter_model
+    from turnout_aisdk_fallback.openrouter import openrouter_model
 
     return openrouter_model(model, _openai_client(model, key, client))
 

@@ -10,11 +10,10 @@ emits the final ``finish``. Importing this module imports pydantic-ai.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeGuard, cast
 
 from pydantic_ai import messages as pai
 from pydantic_ai.direct import model_request_stream
@@ -137,6 +136,46 @@ class _Block:
     part: Any = None
     ended: bool = False
     string_args: bool = False
+    pending: list[pai.ModelResponsePartDelta | list[str]] = field(default_factory=list)
+    """Deltas not yet applied to ``part``, a run of plain text deltas kept as its texts. An open
+    part is only needed whole when it ends without its own end event (rare), so its deltas are
+    applied then, not one by one: each application copies the part and the text so far."""
+
+    def hold(self, delta: pai.ModelResponsePartDelta) -> None:
+        """Keep ``delta`` for ``current_part``."""
+        if not _plain_text(delta):
+            self.pending.append(delta)
+        elif self.pending and isinstance(self.pending[-1], list):
+            self.pending[-1].append(delta.content_delta)
+        else:
+            self.pending.append([delta.content_delta])
+
+    def current_part(self) -> Any:
+        """``part`` with every delta received so far applied."""
+        for held in self.pending:
+            # A run of plain text deltas applies as one: the same content, name, details, citations.
+            delta = pai.TextPartDelta(content_delta="".join(held)) if isinstance(held, list) else held
+            self.part = _applied(delta, self.part)
+        self.pending.clear()
+        return self.part
+
+
+def _plain_text(delta: pai.ModelResponsePartDelta) -> TypeGuard[pai.TextPartDelta]:
+    """A text delta carrying nothing but text (no provider name, details or citations)."""
+    return (
+        isinstance(delta, pai.TextPartDelta)
+        and delta.provider_name is None
+        and not delta.provider_details
+        and delta.citations_delta is None
+    )
+
+
+def _applied(delta: pai.ModelResponsePartDelta, part: Any) -> Any:
+    """``part`` with ``delta`` applied (unchanged if the delta does not fit it)."""
+    try:
+        return delta.apply(part)
+    except (ValueError, TypeError):
+        return part
 
 
 @dataclass
@@ -170,7 +209,8 @@ class EventConverter:
             yield StepStart()
         for index, block in list(self._blocks.items()):
             if not block.ended:
-                yield from self._end(index, response.parts[index] if index < len(response.parts) else block.part)
+                part = response.parts[index] if index < len(response.parts) else block.current_part()
+                yield from self._end(index, part)
         yield from self._flush_reasoning()
         refusal = (response.provider_details or {}).get("refusal")
         if isinstance(refusal, str) and refusal:
@@ -207,7 +247,8 @@ class EventConverter:
 
     def _start(self, index: int, part: pai.ModelResponsePart) -> Iterator[LLMEvent]:
         if index in self._blocks and not self._blocks[index].ended:
-            yield from self._end(index, self._blocks[index].part)  # a restarted part replaces the old one
+            # a restarted part replaces the old one
+            yield from self._end(index, self._blocks[index].current_part())
         if not isinstance(part, pai.ThinkingPart):
             yield from self._flush_reasoning()
         if isinstance(part, pai.TextPart):
@@ -242,11 +283,12 @@ class EventConverter:
         block = self._blocks.get(index)
         if block is None:
             return
-        if block.part is not None:
-            with contextlib.suppress(ValueError, TypeError):
-                block.part = delta.apply(block.part)
         if block.ended:
-            return  # late signatures / citations: kept on the part, shown on its end event
+            if block.part is not None:  # late signatures / citations: kept on the part, shown on its end event
+                block.part = _applied(delta, block.part)
+            return
+        if block.part is not None:
+            block.hold(delta)
         if isinstance(delta, pai.TextPartDelta) and block.kind == "text" and delta.content_delta:
             yield TextDelta(id=block.id, text=delta.content_delta)
         elif isinstance(delta, pai.ThinkingPartDelta) and block.kind == "reasoning" and delta.content_delta:
@@ -266,6 +308,7 @@ class EventConverter:
             return
         block.ended = True
         block.part = part
+        block.pending.clear()
         if block.kind == "text":
             yield from _sources(block.id, part)
             yield TextEnd(id=block.id, provider_metadata=_metadata(part))
