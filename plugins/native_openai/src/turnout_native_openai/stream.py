@@ -686,14 +686,8 @@ async def stream_events(wire: WireRequest, http: HTTPClient) -> AsyncIterator[LL
     from turnout.plugin_api import SSEDecoder
 
     secrets = secrets_in_headers(wire.headers)
-    chunks = None
-    try:
-        async with http.stream(wire) as response:
-            chunks = response.aiter_bytes()
-            async for event in _parse_events(chunks, SSEDecoder().feed_data):
-                if isinstance(event, ProviderError):  # the provider may echo the key it was sent
-                    event = event.model_copy(update={"message": redact_text(event.message, secrets)})
-                yield event
-    finally:
-        if chunks is not None:  # closed only now: the client first drains the body to keep the connection
-            await chunks.aclose()
+    async with http.stream(wire) as response:
+        async for event in _parse_events(response.aiter_bytes(), SSEDecoder().feed_data):
+            if isinstance(event, ProviderError):  # the provider may echo the key it was sent
+                event = event.model_copy(update={"message": redact_text(event.message, secrets)})
+            yield event
