@@ -23,7 +23,8 @@ Three measurements, each against a baseline measured in the same run:
         [--only stream|first-event|refused] [--text-deltas 5000] [--argument-deltas 500]
 
 ``stream_rows``, ``first_event_rows`` and ``refused_rows`` return rows shaped like
-``bench/run_all.py``'s (its ``row``, ``timed``, ``start_server`` and ``run_process`` are used).
+``bench/run_all.py``'s (its ``row``, ``interleave``, ``turnout_stream``, ``start_server`` and
+``run_process`` are used; ``run_all.py`` runs all three).
 """
 
 from __future__ import annotations
@@ -212,27 +213,12 @@ def fallback_runtime(protocol: str, base_url: str) -> Any:
     return Runtime(config=config, plugins=[fallback_plugin], load_entry_points=False)
 
 
-async def fallback_stream(runtime: Any) -> Content:
-    """``Runtime.stream`` on the fallback, text and tool-input deltas collected."""
-    from turnout import LLMRequest, user
-
-    text: list[str] = []
-    arguments: list[str] = []
-    async for event in runtime.stream(LLMRequest(model="bench/bench-model", messages=[user("bench")])):
-        kind = event.type
-        if kind == "text-delta":
-            text.append(event.text)
-        elif kind == "tool-input-delta":
-            arguments.append(event.text)
-    return "".join(text), "".join(arguments)
-
-
 # -- measurements -----------------------------------------------------------------------------
 
 
 async def stream_rows(rounds: int, text_deltas: int = 5_000, argument_deltas: int = 500) -> list[dict[str, Any]]:
     """Fallback vs pydantic-ai direct on one long stream, per protocol (Chat, Responses)."""
-    from run_all import row, start_server, timed
+    from run_all import interleave, row, start_server, turnout_stream
 
     rows = []
     for protocol, body in (("chat", chat_body), ("responses", openai_responses_body)):
@@ -243,15 +229,10 @@ async def stream_rows(rounds: int, text_deltas: int = 5_000, argument_deltas: in
         runtime = fallback_runtime(protocol, base_url)
         sides: dict[str, Callable[[], Awaitable[Content]]] = {
             "direct": partial(direct_stream, model),
-            "fallback": partial(fallback_stream, runtime),
+            "fallback": partial(turnout_stream, runtime, "bench/bench-model"),
         }
-        timings: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
         try:
-            for round_index in range(rounds + 1):  # round 0 warms up
-                for name, run in sides.items():
-                    measured = await timed(run, expected)
-                    if round_index:
-                        timings[name].append(measured)
+            timings = await interleave(sides, expected, rounds)
         finally:
             await runtime.aclose()
             server.terminate()

@@ -4,12 +4,11 @@ The ``short`` row of ``run_all.py`` on its own: a real recorded 37-event Respons
 from a loopback child process, one request after another on one client, native
 ``Runtime.stream`` against raw httpx2 (``aiter_lines`` + ``json.loads``), content checked on
 every request. ``--in-memory`` serves the answer from an in-memory transport to both sides
-instead (turnout's own cost over raw httpx2, without network noise). ``--stream`` adds
-``run_all.py``'s 22k-event ``stream`` row (CPU and wall ratios, same run). ``--profile N`` runs
+instead (turnout's own cost over raw httpx2, without network noise). ``--profile N`` runs
 cProfile over N native requests instead and prints the top functions.
 
     python3 -m uv run python bench/bench_short.py [--rounds 7] [--per-round 40] [--in-memory]
-        [--stream] [--profile N]
+        [--profile N]
 """
 
 from __future__ import annotations
@@ -20,12 +19,13 @@ import cProfile
 import pstats
 import statistics
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import httpx2
 from run_all import (
-    bench_stream,
     expected_content,
+    interleave,
     native_runtime,
     raw_stream,
     recorded_events,
@@ -52,15 +52,6 @@ def in_memory_transport(events: list[bytes]) -> httpx2.MockTransport:
     return httpx2.MockTransport(lambda request: httpx2.Response(200, headers=headers, stream=_RecordedBody(events)))
 
 
-def in_memory_runtime(base_url: str, transport: httpx2.AsyncBaseTransport) -> Any:
-    """``run_all.native_runtime`` over ``transport`` (the network transport under the retry layer)."""
-    import turnout_native_openai.plugin as native_plugin
-    from turnout import Runtime
-
-    config = {"provider": {"openai": {"options": {"apiKey": "sk-bench-not-a-key", "baseURL": base_url}}}}
-    return Runtime(native=True, config=config, plugins=[native_plugin], load_entry_points=False, transport=transport)
-
-
 async def measure_short(rounds: int = 7, per_round: int = 40, *, in_memory: bool = False) -> dict[str, Any]:
     """Median per-request CPU and wall (ms) of both sides and the median per-round ratios.
 
@@ -74,21 +65,17 @@ async def measure_short(rounds: int = 7, per_round: int = 40, *, in_memory: bool
         base_url = "http://127.0.0.1:9/v1"  # never connected to
         transport = in_memory_transport(events)
         raw_client = httpx2.AsyncClient(transport=transport)
-        runtime = in_memory_runtime(base_url, transport)
+        runtime = native_runtime(base_url, transport)
     else:
         server, base_url = start_server(events)
         raw_client = httpx2.AsyncClient(timeout=60)
         runtime = native_runtime(base_url)
-    timings: dict[str, list[tuple[float, float]]] = {"raw": [], "native": []}
+    sides = {
+        "raw": partial(raw_stream, raw_client, f"{base_url}/responses"),
+        "native": partial(turnout_stream, runtime),
+    }
     try:
-        for round_index in range(rounds + 1):  # round 0 warms up
-            for name, run in (
-                ("raw", lambda: raw_stream(raw_client, f"{base_url}/responses")),
-                ("native", lambda: turnout_stream(runtime)),
-            ):
-                measured = await timed(run, expected, per_round)
-                if round_index:
-                    timings[name].append(measured)
+        timings = await interleave(sides, expected, rounds, per_round)
     finally:
         await raw_client.aclose()
         await runtime.aclose()
@@ -130,7 +117,6 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--per-round", type=int, default=40)
     parser.add_argument("--in-memory", action="store_true", help="an in-memory transport instead of loopback")
-    parser.add_argument("--stream", action="store_true", help="also measure the 22k-event stream")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N native requests instead")
     args = parser.parse_args()
     if args.profile:
@@ -143,9 +129,3 @@ if __name__ == "__main__":
             f"raw {result['raw_cpu_ms']:.2f} ms CPU / {result['raw_wall_ms']:.2f} ms wall; "
             f"ratio CPU {result['cpu_ratio']:.2f}, wall {result['wall_ratio']:.2f}"
         )
-        if args.stream:
-            for measured in asyncio.run(bench_stream(args.rounds, 20_000, 2_000)):
-                print(
-                    f"stream ({measured['events']} events), {measured['subject']} vs {measured['baseline']}: "
-                    f"ratio CPU {measured['cpu_ratio']:.2f}, wall {measured['wall_ratio']:.2f}"
-                )

@@ -20,10 +20,14 @@ Rows:
   peak RSS per stream (native on the transport turnout chooses);
 - ``import``: ``import turnout; turnout.Runtime()`` (every installed plugin discovered) vs
   ``import httpx2, pydantic, pluggy``, fresh processes, median;
-- ``first event``: a fresh process's time to its first event, on the fallback (pydantic-ai)
-  and on the native path, vs ``python -c "import pydantic_ai"`` alone.
+- ``first event``: a fresh process's time to its first event on the native path, vs
+  ``python -c "import pydantic_ai"`` alone;
+- ``fallback stream``, ``fallback first event``, ``refused`` (``bench_fallback.py``): the
+  fallback vs pydantic-ai direct on one long stream (Chat Completions and Responses); the
+  fallback's first event per provider family in a fresh process, vs ``import pydantic_ai`` and
+  vs pydantic-ai direct; start to ``TransportError`` on a refused connection, fallback vs native.
 
-    python3 -m uv run python bench/run_all.py [--rounds 3] [--quick]
+    python3 -m uv run python bench/run_all.py [--rounds 3] [--quick] [--only STEP ...]
 """
 
 from __future__ import annotations
@@ -41,10 +45,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+import bench_fallback
 import httpx2
 from bench_native import responses_body, serve_forever
 
@@ -122,32 +128,26 @@ def network(transport: str) -> httpx2.AsyncBaseTransport:
     return httpx2.AsyncHTTPTransport(limits=DEFAULT_LIMITS)
 
 
-def native_runtime(base_url: str, transport: str | None = None) -> Any:
+def native_runtime(base_url: str, transport: httpx2.AsyncBaseTransport | None = None) -> Any:
     """A native ``Runtime`` pointed at ``base_url``, with only the native OpenAI plugin.
 
-    ``transport`` names the network transport; ``None`` lets turnout choose (the fast one when
-    its extra is installed).
+    ``transport`` is the network transport under the retry layer; ``None`` lets turnout choose
+    (the fast one when its extra is installed).
     """
     import turnout_native_openai.plugin as native_plugin
     from turnout import Runtime
 
     config = {"provider": {"openai": {"options": {"apiKey": "sk-bench-not-a-key", "baseURL": base_url}}}}
-    return Runtime(
-        native=True,
-        config=config,
-        plugins=[native_plugin],
-        load_entry_points=False,
-        transport=None if transport is None else network(transport),
-    )
+    return Runtime(native=True, config=config, plugins=[native_plugin], load_entry_points=False, transport=transport)
 
 
-async def turnout_stream(runtime: Any) -> Content:
-    """``Runtime.stream``, text and tool-input deltas collected."""
+async def turnout_stream(runtime: Any, model: str = "openai/gpt-4.1-mini") -> Content:
+    """``Runtime.stream`` of ``model``, text and tool-input deltas collected."""
     from turnout import LLMRequest, user
 
     text: list[str] = []
     arguments: list[str] = []
-    async for event in runtime.stream(LLMRequest(model="openai/gpt-4.1-mini", messages=[user("bench")])):
+    async for event in runtime.stream(LLMRequest(model=model, messages=[user("bench")])):
         kind = event.type
         if kind == "text-delta":
             text.append(event.text)
@@ -184,6 +184,26 @@ async def timed(run: Callable[[], Awaitable[Content]], expected: Content, repeat
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
+async def interleave(
+    sides: dict[str, Callable[[], Awaitable[Content]]], expected: Content, rounds: int, repeat: int = 1
+) -> dict[str, list[tuple[float, float]]]:
+    """``timed`` runs of every side, round after round (round 0 warms up and is not kept)."""
+    timings: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
+    for round_index in range(rounds + 1):
+        for name, run in sides.items():
+            measured = await timed(run, expected, repeat)
+            if round_index:
+                timings[name].append(measured)
+    return timings
+
+
+def native_sides(base_url: str) -> tuple[dict[str, Callable[[], Awaitable[Content]]], list[Any]]:
+    """One native side per network transport in ``TRANSPORTS``, and the runtimes to close."""
+    runtimes = {transport: native_runtime(base_url, network(transport)) for transport in TRANSPORTS}
+    sides = {transport: partial(turnout_stream, runtime) for transport, runtime in runtimes.items()}
+    return sides, list(runtimes.values())
+
+
 def row(
     name: str,
     subject: str,
@@ -215,28 +235,23 @@ async def bench_stream(rounds: int, text_deltas: int, argument_deltas: int) -> l
     events = responses_body(text_deltas, argument_deltas)
     expected = expected_content(events)
     server, base_url = start_server(events)
-    sides: dict[str, Callable[[], Awaitable[Content]]] = {}
     raw_client = httpx2.AsyncClient(timeout=60)
-    sides["raw"] = lambda: raw_stream(raw_client, f"{base_url}/responses")
-    runtimes = {transport: native_runtime(base_url, transport) for transport in TRANSPORTS}
-    for transport, runtime in runtimes.items():
-        sides[transport] = lambda runtime=runtime: turnout_stream(runtime)
+    sides: dict[str, Callable[[], Awaitable[Content]]] = {
+        "raw": partial(raw_stream, raw_client, f"{base_url}/responses")
+    }
+    natives, runtimes = native_sides(base_url)
+    sides.update(natives)
     sdk = None
     if find_spec("openai") is not None:
         import openai
 
         sdk = openai.AsyncOpenAI(api_key="sk-bench-not-a-key", base_url=base_url, max_retries=0)
-        sides["sdk"] = lambda: sdk_stream(sdk)
-    timings: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
+        sides["sdk"] = partial(sdk_stream, sdk)
     try:
-        for round_index in range(rounds + 1):  # round 0 warms up
-            for name, run in sides.items():
-                measured = await timed(run, expected)
-                if round_index:
-                    timings[name].append(measured)
+        timings = await interleave(sides, expected, rounds)
     finally:
         await raw_client.aclose()
-        for runtime in runtimes.values():
+        for runtime in runtimes:
             await runtime.aclose()
         if sdk is not None:
             await sdk.close()
@@ -268,22 +283,16 @@ async def bench_short(rounds: int, per_round: int) -> list[dict[str, Any]]:
     expected = expected_content(events)
     server, base_url = start_server(events)
     raw_client = httpx2.AsyncClient(timeout=60)
-    runtimes = {transport: native_runtime(base_url, transport) for transport in TRANSPORTS}
     sides: dict[str, Callable[[], Awaitable[Content]]] = {
-        "raw": lambda: raw_stream(raw_client, f"{base_url}/responses")
+        "raw": partial(raw_stream, raw_client, f"{base_url}/responses")
     }
-    for transport, runtime in runtimes.items():
-        sides[transport] = lambda runtime=runtime: turnout_stream(runtime)
-    timings: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
+    natives, runtimes = native_sides(base_url)
+    sides.update(natives)
     try:
-        for round_index in range(rounds + 1):
-            for name, run in sides.items():
-                measured = await timed(run, expected, per_round)
-                if round_index:
-                    timings[name].append(measured)
+        timings = await interleave(sides, expected, rounds, per_round)
     finally:
         await raw_client.aclose()
-        for runtime in runtimes.values():
+        for runtime in runtimes:
             await runtime.aclose()
         server.terminate()
     return [
@@ -422,42 +431,32 @@ def bench_imports(runs: int) -> list[dict[str, Any]]:
 
 
 def bench_first_event(runs: int) -> list[dict[str, Any]]:
+    """The native path's first event in a fresh process vs ``import pydantic_ai`` alone (the
+    fallback's rows, per provider family, come from ``bench_fallback.first_event_rows``)."""
     events = recorded_events()
     server, base_url = start_server(events)
-    code = FIRST_EVENT.replace("sys.argv[1]", repr(base_url))
-    timings: dict[str, list[tuple[float, float]]] = {"pydantic_ai": [], "fallback": [], "native": []}
-    modules: dict[str, int] = {}
+    code = FIRST_EVENT.replace("sys.argv[1]", repr(base_url)).replace("sys.argv[2]", repr("native"))
+    timings: dict[str, list[tuple[float, float]]] = {"pydantic_ai": [], "native": []}
     try:
         run_process("import pydantic_ai")  # warm the file cache
         for _ in range(runs):
             timings["pydantic_ai"].append(run_process("import pydantic_ai")[:2])
-            for side in ("fallback", "native"):
-                wall, cpu, out = run_process(code.replace("sys.argv[2]", repr(side)))
-                timings[side].append((wall, cpu))
-                modules[side] = int(out.split()[-1])
-        modules["pydantic_ai"] = int(run_process("import sys, pydantic_ai; print(len(sys.modules))")[2])
-        modules["baseline"] = int(run_process("import sys; print(len(sys.modules))")[2])
+            wall, cpu, out = run_process(code)
+            timings["native"].append((wall, cpu))
+        modules = int(out.split()[-1])
+        pydantic_ai_modules = int(run_process("import sys, pydantic_ai; print(len(sys.modules))")[2])
     finally:
         server.terminate()
     return [
         row(
             "first event",
-            f"fallback, fresh process ({modules['fallback']} modules)",
-            f"import pydantic_ai ({modules['pydantic_ai']} modules)",
-            timings["fallback"],
-            timings["pydantic_ai"],
-            1e-3,
-            "ms",
-        ),
-        row(
-            "first event",
-            f"native, fresh process ({modules['native']} modules)",
-            f"import pydantic_ai ({modules['pydantic_ai']} modules)",
+            f"native, fresh process ({modules} modules)",
+            f"import pydantic_ai ({pydantic_ai_modules} modules)",
             timings["native"],
             timings["pydantic_ai"],
             1e-3,
             "ms",
-        ),
+        )
     ]
 
 
@@ -491,6 +490,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="smaller streams and fewer runs (a smoke test)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="STEP",
+        help="run only this step (repeatable): stream, short, concurrent, import, first event, "
+        "fallback stream, fallback first event, refused; results.json is then not written",
+    )
     parser.add_argument("--concurrency-child", nargs=3, metavar=("SIDE", "URL", "STREAMS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.concurrency_child:
@@ -506,7 +512,14 @@ def main() -> None:
         ("concurrent", lambda: bench_concurrency(rounds, 20 if quick else 200)),
         ("import", lambda: bench_imports(3 if quick else 7)),
         ("first event", lambda: bench_first_event(1 if quick else 3)),
+        (
+            "fallback stream",
+            lambda: asyncio.run(bench_fallback.stream_rows(rounds, *(500, 50) if quick else (5000, 500))),
+        ),
+        ("fallback first event", lambda: bench_fallback.first_event_rows(1 if quick else 3)),
+        ("refused", lambda: bench_fallback.refused_rows(1 if quick else 3)),
     ]
+    steps = [(name, step) for name, step in steps if not args.only or name in args.only]
     for name, step in steps:
         print(f"running {name} …", file=sys.stderr, flush=True)
         rows.extend(step())
@@ -523,8 +536,10 @@ def main() -> None:
         "quick": quick,
         "rows": rows,
     }
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(table(rows))
+    if args.only:
+        return
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nwritten to {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
 
 
