@@ -463,6 +463,11 @@ def bench_first_event(runs: int) -> list[dict[str, Any]]:
 # -- report -----------------------------------------------------------------------------------
 
 
+def figure(value: float) -> str:
+    """A measurement for the table: three significant digits, whole numbers from 100 up."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     """The rows as a Markdown table."""
     lines = [
@@ -471,8 +476,9 @@ def table(rows: list[dict[str, Any]]) -> str:
     ]
     for r in rows:
         lines.append(
-            f"| {r['benchmark']} | {r['subject']} | {r['baseline']} | {r['unit']} | {r['wall']:.3g} | {r['cpu']:.3g} "
-            f"| {r['baseline_wall']:.3g} | {r['baseline_cpu']:.3g} | {r['wall_ratio']:.2f}x | {r['cpu_ratio']:.2f}x |"
+            f"| {r['benchmark']} | {r['subject']} | {r['baseline']} | {r['unit']} | {figure(r['wall'])} "
+            f"| {figure(r['cpu'])} | {figure(r['baseline_wall'])} | {figure(r['baseline_cpu'])} "
+            f"| {r['wall_ratio']:.2f}x | {r['cpu_ratio']:.2f}x |"
         )
     for r in rows:
         if "rss_kib_per_stream" in r:
